@@ -1,0 +1,224 @@
+/**
+ * The configuration of one design point: field registry (NeuSim names),
+ * resolution from catalog ids + overrides, validation, and identity (config_key).
+ * Pure: no I/O.
+ */
+import { createHash } from "node:crypto";
+import { CHIPS, CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
+import { MODELS, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
+
+export type Phase = "prefill" | "decode";
+export const PHASES: readonly Phase[] = ["prefill", "decode"];
+
+export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name"> {
+  model: string;
+  chip: string;
+  phase: Phase;
+  num_chips: number;
+  data_parallelism_degree: number;
+  tensor_parallelism_degree: number;
+  pipeline_parallelism_degree: number;
+  expert_parallelism_degree: number;
+  /** Load of a hot expert over the balanced load; -1 = worst case (E/K). */
+  expert_load_imbalance_factor: number;
+  /** How many experts are equally hot (W). */
+  num_worst_case_experts: number;
+}
+
+export type FieldName = keyof MoeConfig;
+type FieldKind = "int" | "number" | "string" | "bool";
+export type FieldGroup = "identity" | "workload" | "parallelism" | "imbalance" | "model" | "chip";
+
+export interface FieldSpec {
+  name: FieldName;
+  kind: FieldKind;
+  group: FieldGroup;
+  /** Inclusive minimum for numeric fields (checked before any cross-field rule). */
+  min?: number;
+  /** Allowed values for string fields. */
+  choices?: readonly string[];
+  describe: string;
+}
+
+const f = (name: FieldName, kind: FieldKind, group: FieldGroup, describe: string, extra: Partial<FieldSpec> = {}): FieldSpec =>
+  ({ name, kind, group, describe, ...extra });
+
+/** Every config field, in the order used for CSV columns and the identity hash. */
+export const FIELDS: readonly FieldSpec[] = [
+  f("model", "string", "identity", "model id (NeuSim configs/models name)", { choices: MODEL_IDS }),
+  f("chip", "string", "identity", "chip id (NeuSim configs/chips name)", { choices: CHIP_IDS }),
+  f("phase", "string", "identity", "inference phase", { choices: PHASES }),
+  f("global_batch_size", "int", "workload", "requests in the global batch", { min: 1 }),
+  f("input_seqlen", "int", "workload", "prompt tokens per request (prefill)", { min: 1 }),
+  f("output_seqlen", "int", "workload", "generated tokens per request (decode)", { min: 1 }),
+  f("decode_width", "int", "workload", "tokens decoded per step per request", { min: 1 }),
+  f("num_chips", "int", "parallelism", "chips in the ICI pod (default: max(dp*tp*pp, ep))", { min: 1 }),
+  f("data_parallelism_degree", "int", "parallelism", "data parallelism over ICI (dp)", { min: 1 }),
+  f("tensor_parallelism_degree", "int", "parallelism", "tensor parallelism over ICI (tp)", { min: 1 }),
+  f("pipeline_parallelism_degree", "int", "parallelism", "pipeline parallelism over ICI (pp)", { min: 1 }),
+  f("expert_parallelism_degree", "int", "parallelism", "devices the routed experts are spread over (EP)", { min: 1 }),
+  f("expert_load_imbalance_factor", "number", "imbalance", "hot-expert load over balanced load (f); -1 = worst case E/K"),
+  f("num_worst_case_experts", "int", "imbalance", "how many experts are equally hot (W), 1..K"),
+  f("d_model", "int", "model", "hidden size", { min: 1 }),
+  f("num_heads", "int", "model", "attention heads", { min: 1 }),
+  f("d_head", "int", "model", "attention head size", { min: 1 }),
+  f("d_ff", "int", "model", "dense FFN width (unused: every layer is costed as MoE, as NeuSim does)", { min: 1 }),
+  f("moe_d_ff", "int", "model", "expert FFN width", { min: 1 }),
+  f("num_layers", "int", "model", "transformer layers", { min: 1 }),
+  f("num_dense_layers", "int", "model", "dense layers (NeuSim ignores them; kept for identity)", { min: 0 }),
+  f("num_kv_heads", "int", "model", "KV heads", { min: 1 }),
+  f("num_shared_experts", "int", "model", "shared experts every token visits (S)", { min: 0 }),
+  f("num_routed_experts", "int", "model", "routed experts per MoE layer (E)"),
+  f("num_activated_routed_experts_per_token", "int", "model", "top-k routed experts per token (K)"),
+  f("num_limited_groups", "int", "model", "max expert groups a token is sent to (G)", { min: 1 }),
+  f("q_lora_rank", "int", "model", "MLA query LoRA rank", { min: 1 }),
+  f("kv_lora_rank", "int", "model", "MLA KV LoRA rank", { min: 1 }),
+  f("qk_nope_head_dim", "int", "model", "MLA no-RoPE head dim", { min: 1 }),
+  f("qk_rope_head_dim", "int", "model", "MLA RoPE head dim", { min: 1 }),
+  f("v_head_dim", "int", "model", "MLA value head dim", { min: 1 }),
+  f("num_sa", "int", "chip", "systolic arrays (MXUs) per chip", { min: 1 }),
+  f("sa_dim", "int", "chip", "systolic array dimension", { min: 1 }),
+  f("num_vu", "int", "chip", "vector units per chip", { min: 1 }),
+  f("num_vu_ports", "int", "chip", "VMEM ports of the vector units", { min: 1 }),
+  f("freq_GHz", "number", "chip", "clock frequency (GHz)", { min: 1e-9 }),
+  f("hbm_bw_GBps", "number", "chip", "HBM bandwidth (GB/s, NeuSim treats as GiB/s)", { min: 1e-9 }),
+  f("hbm_size_GB", "number", "chip", "HBM capacity (GiB)", { min: 1e-9 }),
+  f("hbm_latency_ns", "int", "chip", "HBM access latency floor (ns)", { min: 0 }),
+  f("vmem_size_MB", "number", "chip", "on-chip vector memory (MiB)", { min: 1e-9 }),
+  f("ici_bw_GBps", "number", "chip", "ICI bandwidth per axis (GB/s = bytes/ns)", { min: 1e-9 }),
+  f("ici_latency_ns", "int", "chip", "ICI per-hop latency (ns)", { min: 0 }),
+  f("dcn_bw_GBps", "number", "chip", "DCN bandwidth (GB/s)", { min: 1e-9 }),
+  f("ICI_topology", "string", "chip", "ICI torus shape", { choices: ["TORUS_2D", "TORUS_3D"] }),
+  f("use_vu_for_small_matmul", "bool", "chip", "run small matmuls on the vector units when faster"),
+];
+
+export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((s) => [s.name, s]));
+export const FIELD_NAMES: readonly FieldName[] = FIELDS.map((s) => s.name);
+
+/** A rejected configuration: names the field, its value and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly field: string, readonly value: unknown, readonly allowed: string) {
+    super(`${field} = ${JSON.stringify(value)}: ${allowed}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type ConfigInput = Partial<Record<FieldName, unknown>>;
+
+export const DEFAULT_MODEL = "deepseekv3-671b";
+export const DEFAULT_CHIP = "tpuv5p";
+
+/** Seed defaults: worst-case factor with one hot expert (imbalance-model.md). */
+const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_experts: 1 } as const;
+
+function checkType(spec: FieldSpec, value: unknown): void {
+  const { name, kind } = spec;
+  if (kind === "string") {
+    if (typeof value !== "string" || (spec.choices && !spec.choices.includes(value))) {
+      throw new ConfigError(name, value, `must be one of ${(spec.choices ?? []).join(", ")}`);
+    }
+    return;
+  }
+  if (kind === "bool") {
+    if (typeof value !== "boolean") throw new ConfigError(name, value, "must be true or false");
+    return;
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new ConfigError(name, value, kind === "int" ? "must be an integer" : "must be a finite number");
+  }
+  if (kind === "int" && !Number.isInteger(value)) throw new ConfigError(name, value, "must be an integer");
+  if (spec.min !== undefined && value < spec.min) {
+    throw new ConfigError(name, value, `must be >= ${spec.min}`);
+  }
+}
+
+/**
+ * Resolve a design point: catalog model + chip, workload defaults, then overrides.
+ * Throws ConfigError on the first invalid field.
+ */
+export function resolveConfig(input: ConfigInput): MoeConfig {
+  for (const key of Object.keys(input)) {
+    if (!FIELD_BY_NAME.has(key)) throw new ConfigError(key, input[key as FieldName], `unknown config field; known fields: ${FIELD_NAMES.join(", ")}`);
+  }
+  const modelId = input.model ?? DEFAULT_MODEL;
+  const chipId = input.chip ?? DEFAULT_CHIP;
+  checkType(FIELD_BY_NAME.get("model")!, modelId);
+  checkType(FIELD_BY_NAME.get("chip")!, chipId);
+  const { name: _chipName, ...chipFields } = CHIPS[chipId as string];
+  const merged: Record<string, unknown> = {
+    phase: "prefill",
+    data_parallelism_degree: 1,
+    tensor_parallelism_degree: 1,
+    pipeline_parallelism_degree: 1,
+    expert_parallelism_degree: 1,
+    ...IMBALANCE_DEFAULTS,
+    ...MODELS[modelId as string],
+    ...chipFields,
+    ...input,
+    model: modelId,
+    chip: chipId,
+  };
+  for (const spec of FIELDS) {
+    if (spec.name === "num_chips" && merged.num_chips === undefined) continue;
+    checkType(spec, merged[spec.name]);
+  }
+  const c = merged as unknown as MoeConfig;
+  const minChips = Math.max(
+    c.data_parallelism_degree * c.tensor_parallelism_degree * c.pipeline_parallelism_degree,
+    c.expert_parallelism_degree,
+  );
+  if (merged.num_chips === undefined) c.num_chips = minChips;
+  validateConfig(c, minChips);
+  return c;
+}
+
+/** Cross-field rules. E and K are checked before anything divides by them. */
+function validateConfig(c: MoeConfig, minChips: number): void {
+  validateImbalanceFields(c);
+  if (c.num_chips < minChips) {
+    throw new ConfigError("num_chips", c.num_chips, `must be >= max(dp*tp*pp, expert_parallelism_degree) = ${minChips}`);
+  }
+  const dpTp = c.data_parallelism_degree * c.tensor_parallelism_degree;
+  if (c.expert_parallelism_degree <= dpTp && dpTp % c.expert_parallelism_degree !== 0) {
+    throw new ConfigError(
+      "expert_parallelism_degree", c.expert_parallelism_degree,
+      `must divide data_parallelism_degree * tensor_parallelism_degree = ${dpTp} (expert tensor parallelism = dp*tp/EP), or exceed it`,
+    );
+  }
+}
+
+/** The imbalance model's own validation (imbalance-model.md, "Validation"). */
+export function validateImbalanceFields(c: {
+  num_routed_experts: number;
+  num_activated_routed_experts_per_token: number;
+  expert_load_imbalance_factor: number;
+  num_worst_case_experts: number;
+  expert_parallelism_degree: number;
+}): void {
+  const E = c.num_routed_experts;
+  const K = c.num_activated_routed_experts_per_token;
+  if (!Number.isInteger(E) || E < 1) throw new ConfigError("num_routed_experts", E, "must be an integer >= 1");
+  if (!Number.isInteger(K) || K < 1) throw new ConfigError("num_activated_routed_experts_per_token", K, "must be an integer >= 1");
+  if (K > E) throw new ConfigError("num_activated_routed_experts_per_token", K, `must be <= num_routed_experts = ${E}`);
+  const fac = c.expert_load_imbalance_factor;
+  const maxF = E / K;
+  if (typeof fac !== "number" || !Number.isFinite(fac) || !(fac === -1 || (fac >= 1 && fac <= maxF * (1 + 1e-12)))) {
+    throw new ConfigError("expert_load_imbalance_factor", fac, `must be -1 (worst case) or in [1, E/K = ${maxF}]`);
+  }
+  const W = c.num_worst_case_experts;
+  if (!Number.isInteger(W) || W < 1 || W > K) {
+    throw new ConfigError("num_worst_case_experts", W, `must be an integer in [1, K = ${K}]`);
+  }
+  const EP = c.expert_parallelism_degree;
+  if (!Number.isInteger(EP) || EP < 1) throw new ConfigError("expert_parallelism_degree", EP, "must be an integer >= 1");
+}
+
+/**
+ * Stable identity of a configuration: a hash over every field, in registry order.
+ * Any two configs that differ in any field (f and W included) get different keys.
+ */
+export function configKey(c: MoeConfig): string {
+  let text = "moesweep-config-v1";
+  for (const name of FIELD_NAMES) text += `;${name}=${String(c[name])}`;
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}

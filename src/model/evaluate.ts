@@ -1,0 +1,91 @@
+/**
+ * Evaluate one design point: resolve and validate the config, run the imbalance
+ * model, build the phase's operator graph, time it, and summarise. Pure.
+ */
+import { configKey, resolveConfig, type ConfigInput, type MoeConfig } from "./config.js";
+import { buildPhaseOps, phaseShape } from "./graph.js";
+import { computeImbalance, type Imbalance } from "./imbalance.js";
+import { memoryFootprintBytes } from "./memory-footprint.js";
+import { MOE_BLOCKS, type Block, type Op } from "./ops/op.js";
+import { deriveParallelism } from "./parallelism.js";
+import { backendFor, type OpTiming } from "./timing/backend.js";
+
+export interface TimedOp extends Op {
+  timing: OpTiming;
+}
+
+/** Model outputs, in CSV column order. Breakdown times are per layer (per decode step in decode). */
+export const OUTPUT_COLUMNS = [
+  "effective_expert_load_imbalance_factor", "tokens_per_dispatch", "hot_expert_tokens", "remaining_expert_tokens",
+  "experts_on_busiest_device", "hot_experts_on_device", "hot_expert_seqlen", "active_remaining_experts",
+  "remaining_expert_seqlen", "receiver_skew",
+  "phase_time_ns", "prefill_time_ns", "decode_time_per_token_ns", "moe_layer_time_ns", "attention_ns", "router_ns",
+  "dispatch_all_to_all_ns", "hot_experts_ns", "remaining_experts_ns", "shared_experts_ns", "combine_all_to_all_ns",
+  "combine_ns", "ffn_tp_collective_ns", "memory_footprint_GB", "out_of_memory",
+] as const;
+export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
+export type Outputs = Record<OutputColumn, number | boolean | null>;
+
+export interface Evaluation {
+  config: MoeConfig;
+  config_key: string;
+  imbalance: Imbalance;
+  outputs: Outputs;
+  ops: TimedOp[];
+}
+
+export function evaluate(input: ConfigInput): Evaluation {
+  const config = resolveConfig(input);
+  return evaluateResolved(config);
+}
+
+export function evaluateResolved(config: MoeConfig): Evaluation {
+  const par = deriveParallelism(config);
+  const ph = phaseShape(config, par);
+  const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
+  const backend = backendFor(config);
+  const ops = buildPhaseOps(config, par, imbalance).map((op) => ({ ...op, timing: backend.time(op) }));
+
+  let phaseNs = 0;
+  const perLayer: Record<Block, number> = {
+    attention: 0, ffn_tp_collective: 0, router: 0, dispatch_all_to_all: 0, hot_experts: 0,
+    remaining_experts: 0, combine_all_to_all: 0, shared_experts: 0, combine: 0, residual: 0,
+  };
+  for (const op of ops) {
+    const total = op.timing.execution_time_ns * op.count;
+    phaseNs += total;
+    perLayer[op.block] += total / ph.count;
+  }
+  let moeLayerNs = 0;
+  for (const b of MOE_BLOCKS) moeLayerNs += perLayer[b];
+  const footprintGB = memoryFootprintBytes(config, par) / 1024 / 1024 / 1024;
+  const isDecode = config.phase === "decode";
+  const outputs: Outputs = {
+    effective_expert_load_imbalance_factor: imbalance.effective_expert_load_imbalance_factor,
+    tokens_per_dispatch: imbalance.tokens_per_dispatch,
+    hot_expert_tokens: imbalance.hot_expert_tokens,
+    remaining_expert_tokens: imbalance.remaining_expert_tokens,
+    experts_on_busiest_device: imbalance.experts_on_busiest_device,
+    hot_experts_on_device: imbalance.hot_experts_on_device,
+    hot_expert_seqlen: imbalance.hot_expert_seqlen,
+    active_remaining_experts: imbalance.active_remaining_experts,
+    remaining_expert_seqlen: imbalance.remaining_expert_seqlen,
+    receiver_skew: imbalance.receiver_skew,
+    phase_time_ns: phaseNs,
+    prefill_time_ns: isDecode ? null : phaseNs,
+    decode_time_per_token_ns: isDecode ? phaseNs / config.output_seqlen : null,
+    moe_layer_time_ns: moeLayerNs,
+    attention_ns: perLayer.attention,
+    router_ns: perLayer.router,
+    dispatch_all_to_all_ns: perLayer.dispatch_all_to_all,
+    hot_experts_ns: perLayer.hot_experts,
+    remaining_experts_ns: perLayer.remaining_experts,
+    shared_experts_ns: perLayer.shared_experts,
+    combine_all_to_all_ns: perLayer.combine_all_to_all,
+    combine_ns: perLayer.combine,
+    ffn_tp_collective_ns: perLayer.ffn_tp_collective,
+    memory_footprint_GB: footprintGB,
+    out_of_memory: footprintGB > config.hbm_size_GB,
+  };
+  return { config, config_key: configKey(config), imbalance, outputs, ops };
+}

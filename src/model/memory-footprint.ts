@@ -1,0 +1,43 @@
+/**
+ * Per-chip memory footprint of DeepSeek inference, ported from NeuSim's
+ * memory_footprint_analysis_lib.get_deepseek_inference_mem_requirement
+ * (formula quirks kept, e.g. wkv_a as a product of three dims). Pure.
+ */
+import type { MoeConfig } from "./config.js";
+import type { Parallelism } from "./parallelism.js";
+
+export function memoryFootprintBytes(c: MoeConfig, p: Parallelism): number {
+  const seqlen = c.phase === "decode" ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
+  const tp = c.tensor_parallelism_degree;
+  const ep = c.expert_parallelism_degree;
+  const etp = p.expertTensorParallelism;
+  const bs = p.localBatch;
+  const layers = p.layersPerStage;
+  const qkHeadDim = c.qk_nope_head_dim + c.qk_rope_head_dim;
+  let total = 0;
+  // MLA weights (BF16)
+  const wqA = c.d_model * c.q_lora_rank;
+  const wqB = (c.q_lora_rank * c.num_heads * qkHeadDim) / tp;
+  const wkvA = c.d_model * c.kv_lora_rank * c.qk_rope_head_dim;
+  const wkvB = (c.kv_lora_rank * c.num_heads * (c.qk_rope_head_dim + c.v_head_dim)) / tp;
+  const wo = (c.num_heads * c.v_head_dim * c.d_model) / tp;
+  total += (wqA + wqB + wkvA + wkvB + wo) * layers * 2;
+  // q activations: q_pe FP32 + FP8, q_nope FP8
+  total += (bs * seqlen * c.num_heads * (c.qk_rope_head_dim * (4 + 1) + c.qk_nope_head_dim * 1)) / tp;
+  // MoE FFN weights (FP8): 3 matrices per expert, experts spread over EP, split by ETP; gate weights
+  const ffnParams = ((((c.d_model * c.moe_d_ff * 3) / etp) * (c.num_shared_experts + c.num_routed_experts)) / ep) * layers;
+  const gateParams = c.num_routed_experts * c.d_model * layers;
+  total += (ffnParams + gateParams) * 1;
+  // MoE activations (BF16), worst case: every token on one expert group
+  total += ((bs * seqlen * c.moe_d_ff * 2) / etp) * 2 * layers;
+  // KV (FP8) + RoPE (FP32) cache, sequence-parallel over TP
+  const kvBytesPerToken = (c.kv_lora_rank * 1 + c.qk_rope_head_dim * 4) * layers;
+  total += (kvBytesPerToken * bs * seqlen) / tp;
+  return pyRound(total);
+}
+
+/** Python's round(): halves to even. */
+function pyRound(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

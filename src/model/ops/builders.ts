@@ -1,0 +1,165 @@
+/**
+ * Operator builders, ported from NeuSim's llm_ops_lib (create_einsum_op,
+ * create_unary_op, create_elementwise_binary_op, create_all_gather_op,
+ * create_reduce_scatter_op, create_all_to_all_op). Pure.
+ */
+import { product } from "../numeric.js";
+import { DTYPE_BYTES, type Block, type DType, type Op } from "./op.js";
+
+const x = (shape: readonly number[]) => shape.join("x");
+
+/** Per-operator context the builders need: where it goes and how often it runs. */
+export interface OpContext {
+  count: number;
+  block: Block;
+}
+
+/**
+ * Einsum "LHS;RHS->OUT" with one letter per axis. Size-1 axes are dropped, as
+ * NeuSim's HLO view does, before classifying batch / reduction / m / n axes.
+ */
+export function einsumOp(
+  description: string, lhs: readonly number[], rhs: readonly number[], eq: string,
+  dtype: DType, ctx: OpContext,
+): Op {
+  const [inputs, outAxes] = eq.split("->");
+  const [lhsAxes, rhsAxes] = inputs.split(";");
+  const size = new Map<string, number>();
+  lhsAxes.split("").forEach((a, i) => size.set(a, lhs[i]));
+  rhsAxes.split("").forEach((a, i) => { if (!size.has(a)) size.set(a, rhs[i]); });
+  const keep = (axes: string) => new Set(axes.split("").filter((a) => size.get(a) !== 1));
+  const L = keep(lhsAxes), R = keep(rhsAxes), O = keep(outAxes);
+  let b = 1, m = 1, n = 1, k = 1;
+  for (const a of L) {
+    const s = size.get(a)!;
+    if (R.has(a) && O.has(a)) b *= s;
+    else if (R.has(a)) k *= s;
+    else m *= s;
+  }
+  for (const a of R) if (!L.has(a)) n *= size.get(a)!;
+  const bytes = DTYPE_BYTES[dtype];
+  return {
+    fusion_index: 0,
+    description,
+    opcode: "Einsum",
+    config: `XlaEinsum(a=${x(lhs)},b=${x(rhs)},eq=${eq},memory_placements=0_0_0,type=${dtype})`,
+    count: ctx.count,
+    flops: 2 * b * m * n * k,
+    block: ctx.block,
+    cost: { kind: "einsum", b, m, n, k, lhsBytes: bytes, rhsBytes: bytes, outBytes: bytes },
+  };
+}
+
+/** NeuSim's vector-unit ops per element (get_flops_unary_op and the backend). */
+const OPS_PER_ELEM: Record<string, number> = { RMSNorm: 6, LayerNorm: 8, Softmax: 4, Add: 1, Mul: 1 };
+
+/** Unary vector op (RMSNorm, Softmax): input and output of the same shape. */
+export function unaryOp(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): Op {
+  const elems = product(shape);
+  return {
+    fusion_index: 0, description, opcode: opName,
+    config: `${opName}(x=${x(shape)},memory_placements=0_0,type=${dtype})`,
+    count: ctx.count, flops: OPS_PER_ELEM[opName] * elems, block: ctx.block,
+    cost: { kind: "elementwise", opsPerElem: OPS_PER_ELEM[opName], elems, bytes: 2 * elems * DTYPE_BYTES[dtype] },
+  };
+}
+
+/** Binary Add/Mul. NeuSim lists one input tensor, so HBM traffic is one input plus the output. */
+export function binaryOp(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): Op {
+  const elems = product(shape);
+  return {
+    fusion_index: 0, description, opcode: opName,
+    config: `${opName}(a=${x(shape)},b=${x(shape)},memory_placements=0_0_0,type=${dtype})`,
+    count: ctx.count, flops: elems, block: ctx.block,
+    cost: { kind: "elementwise", opsPerElem: 1, elems, bytes: 2 * elems * DTYPE_BYTES[dtype] },
+  };
+}
+
+/** Elements a chip moves in a reduce-scatter over the given axes (stage by stage). */
+export function reduceScatterElemsPerChip(elemsPerChip: number, axes: readonly number[]): number {
+  let total = 0;
+  let stage = elemsPerChip;
+  for (const d of axes) {
+    total += stage;
+    stage = Math.ceil(stage / d);
+  }
+  return total;
+}
+
+/** All-gather moves what a reduce-scatter of the gathered tensor would. */
+export function allGatherElemsPerChip(elemsPerChip: number, axes: readonly number[]): number {
+  return reduceScatterElemsPerChip(elemsPerChip * product(axes), axes);
+}
+
+export interface IciLink {
+  ici_bw_GBps: number;
+  ici_latency_ns: number;
+}
+
+/** ICI time: bandwidth term (bytes/(GB/s) = ns) vs. per-peer latency term. */
+function iciTimeNs(bytes: number, aggBwGBps: number, latencyNs: number, peers: number): number {
+  return Math.max(Math.ceil(bytes / aggBwGBps), latencyNs * peers);
+}
+
+export function allGatherOp(
+  description: string, shape: readonly number[], axes: readonly number[], gatherDim: number,
+  dtype: DType, link: IciLink, ctx: OpContext,
+): { op: Op; output: number[] } {
+  const degree = product(axes);
+  const transfer = DTYPE_BYTES[dtype] * allGatherElemsPerChip(product(shape), axes);
+  const output = [...shape];
+  output[gatherDim] *= degree;
+  const op: Op = {
+    fusion_index: 0, description, opcode: "AllGather",
+    config: `AllGather(${x(shape)}->${x(output)})`,
+    count: ctx.count, flops: 0, block: ctx.block,
+    cost: {
+      kind: "collective", opClass: "ICI", bytes: 2 * transfer, flops: 0,
+      iciNs: iciTimeNs(transfer, link.ici_bw_GBps * axes.length, link.ici_latency_ns, degree - 1),
+    },
+  };
+  return { op, output };
+}
+
+export function reduceScatterOp(
+  description: string, shape: readonly number[], axes: readonly number[], reductionDim: number,
+  link: IciLink, ctx: OpContext,
+): { op: Op; output: number[] } {
+  const degree = product(axes);
+  const perChip = reduceScatterElemsPerChip(Math.ceil(product(shape) / degree), axes);
+  const transfer = DTYPE_BYTES.DT_BFLOAT16 * perChip;
+  const flops = Math.ceil(perChip * (degree - 1));
+  const output = [...shape];
+  output[reductionDim] = Math.ceil(output[reductionDim] / degree);
+  const quoted = (s: readonly number[]) => `[${s.map((v) => `'${v}'`).join(", ")}]`;
+  const op: Op = {
+    fusion_index: 0, description, opcode: "ReduceScatter",
+    config: `ReduceScatter(${quoted(shape)}->${quoted(output)})`,
+    count: ctx.count, flops, block: ctx.block,
+    cost: {
+      kind: "collective", opClass: "VPU", bytes: 2 * transfer, flops,
+      iciNs: iciTimeNs(transfer, link.ici_bw_GBps * axes.length, link.ici_latency_ns, degree - 1),
+    },
+  };
+  return { op, output };
+}
+
+/**
+ * MoE dispatch/combine all-to-all. The receiver skew of the busiest device
+ * scales only the bandwidth-bound term (imbalance-model.md, "All-to-all cost").
+ */
+export function allToAllOp(
+  description: string, shape: readonly number[], dtype: DType, bisectionGBps: number,
+  expertParallelism: number, receiverSkew: number, latencyNs: number, ctx: OpContext,
+): Op {
+  const transfer = DTYPE_BYTES[dtype] * product(shape);
+  return {
+    fusion_index: 0, description, opcode: "AllToAll",
+    config: `AllToAll(${x(shape)}->${x(shape)})`,
+    count: ctx.count, flops: 0, block: ctx.block,
+    cost: {
+      kind: "collective", opClass: "ICI", bytes: 2 * transfer, flops: 0,
+      iciNs: Math.max(Math.ceil((transfer * receiverSkew) / bisectionGBps), latencyNs * (expertParallelism - 1)),
+    },
+  };
+}

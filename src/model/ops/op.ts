@@ -1,0 +1,48 @@
+/**
+ * Operators as NeuSim describes them: a description, an opcode, shapes, a count,
+ * and the inputs its timing backend needs. Builders here are pure.
+ */
+
+/** Where an operator belongs in one layer (used for per-block breakdowns). */
+export type Block =
+  | "attention"
+  | "ffn_tp_collective"
+  | "router"
+  | "dispatch_all_to_all"
+  | "hot_experts"
+  | "remaining_experts"
+  | "combine_all_to_all"
+  | "shared_experts"
+  | "combine"
+  | "residual";
+
+export const MOE_BLOCKS: readonly Block[] = [
+  "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
+  "combine_all_to_all", "shared_experts", "combine", "residual",
+];
+
+/** NeuSim's OpType, which decides how VMEM time is computed. */
+export type OpClass = "MXU" | "VPU" | "ICI";
+
+export type OpCost =
+  /** Einsum on the systolic arrays: b batch, m lhs-only, n rhs-only, k reduction (size-1 axes dropped). */
+  | { kind: "einsum"; b: number; m: number; n: number; k: number; lhsBytes: number; rhsBytes: number; outBytes: number }
+  /** Elementwise op on the vector units: c ops per element over `elems` elements. */
+  | { kind: "elementwise"; opsPerElem: number; elems: number; bytes: number }
+  /** Collective with preset HBM traffic and ICI time; VPU-class collectives also reduce `flops`. */
+  | { kind: "collective"; opClass: "VPU" | "ICI"; bytes: number; iciNs: number; flops: number };
+
+export interface Op {
+  fusion_index: number;
+  description: string;
+  opcode: string;
+  /** NeuSim's Config column, e.g. XlaEinsum(a=..,b=..,eq=..). */
+  config: string;
+  count: number;
+  flops: number;
+  block: Block;
+  cost: OpCost;
+}
+
+export const DTYPE_BYTES = { DT_BFLOAT16: 2, DT_FLOAT32: 4, DT_FLOAT8: 1 } as const;
+export type DType = keyof typeof DTYPE_BYTES;

@@ -1,0 +1,145 @@
+/**
+ * NeuSim's per-operator timing (op_analysis_lib.fill_operators_execution_info and
+ * npusim_lib): systolic-array and vector-unit time, HBM traffic (with the VMEM
+ * tile search), memory time, VMEM time, ICI time, execution time = their max.
+ * Pure; each chip's timings are memoized by operator shape.
+ */
+import type { Op, OpClass, OpCost } from "../ops/op.js";
+import { chipParamsKey, type ChipParams } from "./chip-params.js";
+import { bestTile } from "./tile-search.js";
+
+export type BoundedBy = "Compute" | "Memory" | "ICI/NVLink";
+
+export interface OpTiming {
+  execution_time_ns: number;
+  compute_time_ns: number;
+  memory_time_ns: number;
+  ici_time_ns: number;
+  mxu_time_ns: number;
+  vpu_time_ns: number;
+  vmem_time_ns: number;
+  bytes_accessed: number;
+  bounded_by: BoundedBy;
+}
+
+/** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
+const VU_ELEMS_PER_CYCLE = 8 * 128;
+
+export class TimingBackend {
+  private readonly memo = new Map<string, OpTiming>();
+  private readonly vmemBwGBps: number;
+  private readonly saBwGBps: number;
+  private readonly vpuBwGBps: number;
+  private readonly hbmGiBPerNs: number;
+
+  constructor(readonly chip: ChipParams) {
+    const { num_vu_ports: ports, freq_GHz: f, sa_dim: sa, num_sa: nsa } = chip;
+    this.vmemBwGBps = ports * f * 8 * 128 * 4;
+    this.saBwGBps = (sa + sa) * 2 * nsa * f;
+    this.vpuBwGBps = 128 * 8 * ports * f;
+    this.hbmGiBPerNs = (chip.hbm_bw_GBps * 1024 * 1024 * 1024) / 1e9;
+  }
+
+  time(op: Op): OpTiming {
+    const key = costKey(op.cost);
+    let t = this.memo.get(key);
+    if (t === undefined) {
+      t = this.compute(op.cost);
+      if (this.memo.size > 200_000) this.memo.clear();
+      this.memo.set(key, t);
+    }
+    return t;
+  }
+
+  private compute(cost: OpCost): OpTiming {
+    switch (cost.kind) {
+      case "einsum": {
+        const [mxu, vpu] = this.matmulCompute(cost.b, cost.m, cost.n, cost.k);
+        return this.finish("MXU", mxu, vpu, this.matmulBytes(cost), 0);
+      }
+      case "elementwise": {
+        const cycles = Math.ceil((cost.opsPerElem * cost.elems) / (this.chip.num_vu * VU_ELEMS_PER_CYCLE));
+        return this.finish("VPU", 0, Math.ceil(cycles / this.chip.freq_GHz), cost.bytes, 0);
+      }
+      case "collective": {
+        // NeuSim quirk kept: reduction time of a collective is not divided by the frequency.
+        const vpu = Math.ceil(cost.flops / (this.chip.num_vu * VU_ELEMS_PER_CYCLE));
+        return this.finish(cost.opClass, 0, vpu, cost.bytes, cost.iciNs);
+      }
+    }
+  }
+
+  /** (MXU, VPU) ns of a matmul, with NeuSim's small-matmul fallback to the vector units. */
+  private matmulCompute(b: number, m: number, n: number, k: number): [number, number] {
+    const { sa_dim: sa, num_sa: nsa, num_vu: nvu, freq_GHz: f } = this.chip;
+    const mxuOps = b * (Math.ceil(m / sa) * Math.ceil(n / sa) * Math.ceil(k / sa));
+    const pipelineII = (sa / 128) * 100;
+    const mxu = Math.max(Math.ceil(pipelineII / f), Math.ceil(((mxuOps + 2) * sa) / nsa / f), 1);
+    const vuMultiplier = Math.ceil((sa / 128) * 8 * 2);
+    const vpu = Math.max(1, Math.trunc(Math.ceil((mxuOps * vuMultiplier) / nvu) / f));
+    if (!this.chip.use_vu_for_small_matmul) return [mxu, vpu];
+    const vuOps = b * Math.min(
+      Math.ceil(m / 8) * Math.ceil(n / 128) * Math.ceil(k / 8),
+      Math.ceil(m / 128) * Math.ceil(n / 8) * Math.ceil(k / 8),
+      Math.ceil(m / 8) * Math.ceil(n / 8) * Math.ceil(k / 128),
+    ) * 2;
+    const vpuOnly = Math.max(1, Math.trunc(Math.ceil(vuOps / nvu) / f));
+    return Math.max(mxu, vpu) <= 4 * vpuOnly ? [mxu, vpu] : [0, vpuOnly];
+  }
+
+  /** HBM bytes of a matmul: whole tensors when they fit in VMEM, else the best tiling's traffic. */
+  private matmulBytes(c: Extract<OpCost, { kind: "einsum" }>): number {
+    const { b, m, n, k } = c;
+    const total = b * (m * k * c.lhsBytes + k * n * c.rhsBytes + m * n * c.outBytes);
+    const vmemBytes = this.chip.vmem_size_MB * 1024 * 1024;
+    if (total <= vmemBytes) return total;
+    return bestTile({ ...c, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
+  }
+
+  private finish(opClass: OpClass, mxu: number, vpu: number, bytes: number, ici: number): OpTiming {
+    const compute = Math.max(mxu, vpu);
+    const memory = bytes === 0 ? 0 : Math.max(Math.ceil(bytes / this.hbmGiBPerNs), this.chip.hbm_latency_ns);
+    let vmem = 0;
+    if (opClass === "MXU") vmem = (mxu * this.saBwGBps + memory * this.chip.hbm_bw_GBps) / this.vmemBwGBps;
+    else if (opClass === "VPU") vmem = (vpu * this.vpuBwGBps + memory * this.chip.hbm_bw_GBps) / this.vmemBwGBps;
+    const exec = Math.max(compute, ici, memory, vmem);
+    let bounded_by: BoundedBy;
+    if (compute === exec) bounded_by = "Compute";
+    else if (memory === exec) bounded_by = "Memory";
+    else if (vmem === exec) bounded_by = "Compute";
+    else bounded_by = "ICI/NVLink";
+    return {
+      execution_time_ns: Math.trunc(exec),
+      compute_time_ns: compute,
+      memory_time_ns: memory,
+      ici_time_ns: ici,
+      mxu_time_ns: mxu,
+      vpu_time_ns: vpu,
+      vmem_time_ns: Math.trunc(vmem),
+      bytes_accessed: bytes,
+      bounded_by,
+    };
+  }
+}
+
+function costKey(c: OpCost): string {
+  switch (c.kind) {
+    case "einsum": return `E${c.b},${c.m},${c.n},${c.k},${c.lhsBytes},${c.rhsBytes},${c.outBytes}`;
+    case "elementwise": return `V${c.opsPerElem},${c.elems},${c.bytes}`;
+    case "collective": return `C${c.opClass},${c.bytes},${c.iciNs},${c.flops}`;
+  }
+}
+
+const backends = new Map<string, TimingBackend>();
+
+/** One backend (and memo) per distinct set of chip parameters. */
+export function backendFor(chip: ChipParams): TimingBackend {
+  const key = chipParamsKey(chip);
+  let be = backends.get(key);
+  if (!be) {
+    if (backends.size > 256) backends.clear();
+    be = new TimingBackend(chip);
+    backends.set(key, be);
+  }
+  return be;
+}
