@@ -89,3 +89,21 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
   };
   return { config, config_key: configKey(config), imbalance, outputs, ops };
 }
+
+/** Per-operator columns, as `moesweep eval --ops` lists them. */
+export const OP_COLUMNS = [
+  "fusion_index", "description", "opcode", "block", "config", "count", "execution_time_ns", "compute_time_ns",
+  "memory_time_ns", "ici_time_ns", "mxu_time_ns", "vpu_time_ns", "vmem_time_ns", "bytes_accessed", "flop_count",
+  "bounded_by",
+] as const;
+
+export function opRecord(op: TimedOp): Record<(typeof OP_COLUMNS)[number], string | number> {
+  const t = op.timing;
+  return {
+    fusion_index: op.fusion_index, description: op.description, opcode: op.opcode, block: op.block,
+    config: op.config, count: op.count, execution_time_ns: t.execution_time_ns, compute_time_ns: t.compute_time_ns,
+    memory_time_ns: t.memory_time_ns, ici_time_ns: t.ici_time_ns, mxu_time_ns: t.mxu_time_ns,
+    vpu_time_ns: t.vpu_time_ns, vmem_time_ns: t.vmem_time_ns, bytes_accessed: t.bytes_accessed,
+    flop_count: op.flops, bounded_by: t.bounded_by,
+  };
+}

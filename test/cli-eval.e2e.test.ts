@@ -1,0 +1,94 @@
+/** End-to-end: `moesweep eval` reproduces the imbalance model's anchors through the real CLI. */
+import { describe, expect, it } from "vitest";
+import { moesweep, moesweepJson } from "./helpers/cli.js";
+
+const v3 = ["--model", "deepseekv3-671b", "--chip", "tpuv5p"];
+
+describe("moesweep eval --json", () => {
+  it("E=256, K=8, f=-1, W=1, EP=8: receiver skew 120832/65280", () => {
+    const out = moesweepJson(["eval", ...v3, "--phase", "prefill", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8"]);
+    expect(out.receiver_skew as number).toBeCloseTo(120832 / 65280, 14);
+    expect(out.experts_on_busiest_device).toBe(32);
+  });
+
+  it("E=256, K=8, f=4, W=4, EP=8: receiver skew 4/3", () => {
+    const out = moesweepJson(["eval", ...v3, "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--expert_load_imbalance_factor", "4", "--num_worst_case_experts", "4"]);
+    expect(out.receiver_skew as number).toBeCloseTo(4 / 3, 14);
+  });
+
+  it("the issue's own example: E=10, K=2, EP=3 -> D = 4, skew = 2", () => {
+    const out = moesweepJson(["eval", ...v3, "--phase", "prefill", "--num_routed_experts", "10", "--num_activated_routed_experts_per_token", "2",
+      "--expert_parallelism_degree", "3", "--global_batch_size", "1", "--input_seqlen", "64"]);
+    expect(out.experts_on_busiest_device).toBe(4);
+    expect(out.receiver_skew as number).toBeCloseTo(2, 14);
+    for (const key of ["effective_expert_load_imbalance_factor", "tokens_per_dispatch", "hot_expert_tokens", "remaining_expert_tokens",
+      "hot_experts_on_device", "hot_expert_seqlen", "active_remaining_experts", "remaining_expert_seqlen", "config_key",
+      "num_routed_experts", "expert_load_imbalance_factor", "num_worst_case_experts", "prefill_time_ns", "phase_time_ns",
+      "moe_layer_time_ns", "dispatch_all_to_all_ns", "combine_all_to_all_ns", "hot_experts_ns", "remaining_experts_ns",
+      "shared_experts_ns", "router_ns", "attention_ns", "memory_footprint_GB", "out_of_memory"]) {
+      expect(out, key).toHaveProperty(key);
+    }
+  });
+
+  it("f=1, EP=8: skew exactly 1; EP=1: skew exactly 1 whatever f", () => {
+    expect(moesweepJson(["eval", ...v3, "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--expert_load_imbalance_factor", "1"]).receiver_skew).toBe(1);
+    expect(moesweepJson(["eval", ...v3, "--expert_load_imbalance_factor", "16"]).receiver_skew).toBe(1);
+  });
+
+  it("T=64 prefill: 1 hot expert on 64 tokens, 255 remaining experts on 2 tokens each", () => {
+    const out = moesweepJson(["eval", ...v3, "--phase", "prefill", "--global_batch_size", "1", "--input_seqlen", "64"]);
+    expect([out.hot_experts_on_device, out.hot_expert_seqlen, out.active_remaining_experts, out.remaining_expert_seqlen]).toEqual([1, 64, 255, 2]);
+  });
+
+  it("T=1 decode: 1 hot expert on 1 token, 7 remaining experts on 1 token", () => {
+    const out = moesweepJson(["eval", ...v3, "--phase", "decode", "--global_batch_size", "1"]);
+    expect([out.hot_experts_on_device, out.hot_expert_seqlen, out.active_remaining_experts, out.remaining_expert_seqlen]).toEqual([1, 1, 7, 1]);
+    expect(out.decode_time_per_token_ns).toBe(24936800); // NeuSim's 24.9368 ms: 1 hot + 7 remaining = its 8 experts on 1 token
+    expect(out.prefill_time_ns).toBeNull();
+  });
+
+  it("configs differing only in f or W print different config keys", () => {
+    const a = moesweepJson(["eval", ...v3]).config_key;
+    const b = moesweepJson(["eval", ...v3, "--expert_load_imbalance_factor", "2"]).config_key;
+    const c = moesweepJson(["eval", ...v3, "--num_worst_case_experts", "2"]).config_key;
+    expect(new Set([a, b, c]).size).toBe(3);
+  });
+});
+
+describe("moesweep eval errors", () => {
+  for (const [args, field] of [
+    [["--expert_load_imbalance_factor", "40"], "expert_load_imbalance_factor"],
+    [["--num_worst_case_experts", "0"], "num_worst_case_experts"],
+    [["--num_activated_routed_experts_per_token", "0"], "num_activated_routed_experts_per_token"],
+    [["--chip", "tpuv9"], "chip"],
+    [["--input_seqlen", "lots"], "input_seqlen"],
+  ] as const) {
+    it(`a bad ${field} exits 2 with one line naming it`, () => {
+      const r = moesweep(["eval", ...args]);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(field);
+    });
+  }
+});
+
+describe("moesweep eval --ops", () => {
+  it("lists every operator as CSV with NeuSim's descriptions and opcodes", () => {
+    const r = moesweep(["eval", ...v3, "--ops", "--csv", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8"]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toBe("fusion_index,description,opcode,block,config,count,execution_time_ns,compute_time_ns,memory_time_ns,ici_time_ns,mxu_time_ns,vpu_time_ns,vmem_time_ns,bytes_accessed,flop_count,bounded_by");
+    expect(r.stdout).toContain("MoE_Dispatch_AllToAll,AllToAll,dispatch_all_to_all");
+    expect(r.stdout).toContain("FFN_routed_expert_most_loaded-Fwd-FFN-encoder-FFgate,Einsum,hot_experts");
+    expect(r.stdout).toContain("FFN_routed_expert_remaining-Fwd-FFN-encoder-FFgate,Einsum,remaining_experts");
+  });
+
+  it("--json gives the same operators under the key ops", () => {
+    const out = moesweepJson(["eval", ...v3, "--ops"]) as { ops: { opcode: string; count: number }[] };
+    expect(out.ops.length).toBeGreaterThan(20);
+    expect(out.ops[0].opcode).toBe("RMSNorm");
+    expect(out.ops[0].count).toBe(61);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { fc, test as fcTest } from "@fast-check/vitest";
+import { ConfigError, configKey, FIELDS, resolveConfig } from "../src/model/config.js";
+import { coerceFieldValue } from "../src/spec/coerce.js";
+
+describe("resolveConfig", () => {
+  it("starts from the catalog model and chip with the seed's imbalance defaults (f = -1, W = 1)", () => {
+    const c = resolveConfig({});
+    expect(c.model).toBe("deepseekv3-671b");
+    expect(c.chip).toBe("tpuv5p");
+    expect(c.num_routed_experts).toBe(256);
+    expect(c.freq_GHz).toBe(1.7);
+    expect(c.expert_load_imbalance_factor).toBe(-1);
+    expect(c.num_worst_case_experts).toBe(1);
+    expect(c.num_chips).toBe(1);
+  });
+
+  it("defaults num_chips to max(dp*tp*pp, EP)", () => {
+    expect(resolveConfig({ tensor_parallelism_degree: 4, data_parallelism_degree: 2 }).num_chips).toBe(8);
+    expect(resolveConfig({ expert_parallelism_degree: 3 }).num_chips).toBe(3);
+  });
+
+  const rejects: [Record<string, unknown>, string, RegExp][] = [
+    [{ chip: "tpuv9" }, "chip", /one of tpuv2, .*tpuv6p/],
+    [{ model: "llama" }, "model", /one of deepseekv3-671b, deepseekv2-236b/],
+    [{ phase: "train" }, "phase", /one of prefill, decode/],
+    [{ global_batch_size: 0 }, "global_batch_size", />= 1/],
+    [{ input_seqlen: 1.5 }, "input_seqlen", /integer/],
+    [{ expert_load_imbalance_factor: 33 }, "expert_load_imbalance_factor", /\[1, E\/K = 32\]/],
+    [{ num_worst_case_experts: 9 }, "num_worst_case_experts", /\[1, K = 8\]/],
+    [{ num_chips: 4, tensor_parallelism_degree: 8 }, "num_chips", />= max/],
+    [{ tensor_parallelism_degree: 8, expert_parallelism_degree: 3 }, "expert_parallelism_degree", /must divide/],
+    [{ not_a_field: 1 }, "not_a_field", /unknown config field/],
+  ];
+  for (const [input, field, allowed] of rejects) {
+    it(`rejects ${JSON.stringify(input)} naming ${field}, its value and what is allowed`, () => {
+      let err: unknown;
+      try { resolveConfig(input); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).field).toBe(field);
+      expect((err as ConfigError).message).toMatch(new RegExp(`^${field} = `));
+      expect((err as ConfigError).message).toMatch(allowed);
+    });
+  }
+});
+
+describe("config_key", () => {
+  it("is stable (a fixed config hashes to a fixed key)", () => {
+    expect(configKey(resolveConfig({}))).toBe(configKey(resolveConfig({ model: "deepseekv3-671b", chip: "tpuv5p" })));
+    expect(configKey(resolveConfig({}))).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  fcTest.prop([
+    fc.tuple(fc.oneof(fc.constant(-1), fc.double({ min: 1, max: 32, noNaN: true })), fc.oneof(fc.constant(-1), fc.double({ min: 1, max: 32, noNaN: true }))),
+    fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })),
+  ])("configs differing only in f or W never share a key", ([f1, f2], [w1, w2]) => {
+    fc.pre(f1 !== f2 || w1 !== w2);
+    const a = resolveConfig({ expert_load_imbalance_factor: f1, num_worst_case_experts: w1 });
+    const b = resolveConfig({ expert_load_imbalance_factor: f2, num_worst_case_experts: w2 });
+    expect(configKey(a)).not.toBe(configKey(b));
+  });
+
+  it("every field takes part in the key", () => {
+    const base = resolveConfig({});
+    const k0 = configKey(base);
+    for (const spec of FIELDS) {
+      const v = base[spec.name];
+      const changed = typeof v === "number" ? v + 1 : typeof v === "boolean" ? !v : `${v}x`;
+      expect(configKey({ ...base, [spec.name]: changed }), spec.name).not.toBe(k0);
+    }
+  });
+});
+
+describe("coerceFieldValue", () => {
+  it("parses CLI text into typed values", () => {
+    expect(coerceFieldValue("expert_load_imbalance_factor", "-1")).toBe(-1);
+    expect(coerceFieldValue("use_vu_for_small_matmul", "false")).toBe(false);
+    expect(coerceFieldValue("chip", "tpuv6e")).toBe("tpuv6e");
+  });
+  it("names the field when text does not parse", () => {
+    expect(() => coerceFieldValue("input_seqlen", "long")).toThrow(/^input_seqlen = "long": must be an integer/);
+    expect(() => coerceFieldValue("nope", "1")).toThrow(/^nope = "1": unknown config field/);
+  });
+});
