@@ -6,7 +6,7 @@ import { configKey, resolveConfig, type ConfigInput, type MoeConfig } from "./co
 import { buildPhaseOps, phaseShape } from "./graph.js";
 import { computeImbalance, type Imbalance } from "./imbalance.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
-import { MOE_BLOCKS, type Block, type Op } from "./ops/op.js";
+import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism } from "./parallelism.js";
 import { backendFor, type OpTiming } from "./timing/backend.js";
 
@@ -44,7 +44,8 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
   const ph = phaseShape(config, par);
   const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
   const backend = backendFor(config);
-  const ops = buildPhaseOps(config, par, imbalance).map((op) => ({ ...op, timing: backend.time(op) }));
+  const ops = buildPhaseOps(config, par, imbalance) as TimedOp[];
+  for (const op of ops) op.timing = backend.time(op);
 
   let phaseNs = 0;
   const perLayer: Record<Block, number> = {
@@ -101,7 +102,7 @@ export function opRecord(op: TimedOp): Record<(typeof OP_COLUMNS)[number], strin
   const t = op.timing;
   return {
     fusion_index: op.fusion_index, description: op.description, opcode: op.opcode, block: op.block,
-    config: op.config, count: op.count, execution_time_ns: t.execution_time_ns, compute_time_ns: t.compute_time_ns,
+    config: opConfigString(op), count: op.count, execution_time_ns: t.execution_time_ns, compute_time_ns: t.compute_time_ns,
     memory_time_ns: t.memory_time_ns, ici_time_ns: t.ici_time_ns, mxu_time_ns: t.mxu_time_ns,
     vpu_time_ns: t.vpu_time_ns, vmem_time_ns: t.vmem_time_ns, bytes_accessed: t.bytes_accessed,
     flop_count: op.flops, bounded_by: t.bounded_by,

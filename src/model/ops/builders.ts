@@ -6,43 +6,50 @@
 import { product } from "../numeric.js";
 import { DTYPE_BYTES, type Block, type DType, type Op } from "./op.js";
 
-const x = (shape: readonly number[]) => shape.join("x");
-
 /** Per-operator context the builders need: where it goes and how often it runs. */
 export interface OpContext {
   count: number;
   block: Block;
 }
 
+/** Axis classes of an einsum equation: which lhs axes are batch (b), reduction (k) or lhs-only (m), which rhs axes are n. */
+interface EinsumAxes { b: number[]; k: number[]; m: number[]; n: number[] }
+const einsumAxesCache = new Map<string, EinsumAxes>();
+
+function einsumAxes(eq: string): EinsumAxes {
+  let axes = einsumAxesCache.get(eq);
+  if (axes) return axes;
+  const [inputs, out] = eq.split("->");
+  const [lhs, rhs] = inputs.split(";");
+  axes = { b: [], k: [], m: [], n: [] };
+  for (let i = 0; i < lhs.length; i++) {
+    const a = lhs[i];
+    if (rhs.includes(a) && out.includes(a)) axes.b.push(i);
+    else if (rhs.includes(a)) axes.k.push(i);
+    else axes.m.push(i);
+  }
+  for (let i = 0; i < rhs.length; i++) if (!lhs.includes(rhs[i])) axes.n.push(i);
+  einsumAxesCache.set(eq, axes);
+  return axes;
+}
+
+const productAt = (shape: readonly number[], idx: number[]) => idx.reduce((p, i) => p * shape[i], 1);
+
 /**
- * Einsum "LHS;RHS->OUT" with one letter per axis. Size-1 axes are dropped, as
- * NeuSim's HLO view does, before classifying batch / reduction / m / n axes.
+ * Einsum "LHS;RHS->OUT" with one letter per axis. Batch axes are in both inputs
+ * and the output, reduction axes in both inputs only, m lhs-only, n rhs-only.
+ * (NeuSim drops size-1 axes first; they contribute a factor 1 either way.)
  */
 export function einsumOp(
   description: string, lhs: readonly number[], rhs: readonly number[], eq: string,
   dtype: DType, ctx: OpContext,
 ): Op {
-  const [inputs, outAxes] = eq.split("->");
-  const [lhsAxes, rhsAxes] = inputs.split(";");
-  const size = new Map<string, number>();
-  lhsAxes.split("").forEach((a, i) => size.set(a, lhs[i]));
-  rhsAxes.split("").forEach((a, i) => { if (!size.has(a)) size.set(a, rhs[i]); });
-  const keep = (axes: string) => new Set(axes.split("").filter((a) => size.get(a) !== 1));
-  const L = keep(lhsAxes), R = keep(rhsAxes), O = keep(outAxes);
-  let b = 1, m = 1, n = 1, k = 1;
-  for (const a of L) {
-    const s = size.get(a)!;
-    if (R.has(a) && O.has(a)) b *= s;
-    else if (R.has(a)) k *= s;
-    else m *= s;
-  }
-  for (const a of R) if (!L.has(a)) n *= size.get(a)!;
+  const axes = einsumAxes(eq);
+  const b = productAt(lhs, axes.b), k = productAt(lhs, axes.k), m = productAt(lhs, axes.m), n = productAt(rhs, axes.n);
   const bytes = DTYPE_BYTES[dtype];
   return {
-    fusion_index: 0,
-    description,
-    opcode: "Einsum",
-    config: `XlaEinsum(a=${x(lhs)},b=${x(rhs)},eq=${eq},memory_placements=0_0_0,type=${dtype})`,
+    fusion_index: 0, description, opcode: "Einsum",
+    shape: { kind: "einsum", lhs, rhs, eq, dtype },
     count: ctx.count,
     flops: 2 * b * m * n * k,
     block: ctx.block,
@@ -58,7 +65,7 @@ export function unaryOp(description: string, opName: "RMSNorm" | "Softmax", shap
   const elems = product(shape);
   return {
     fusion_index: 0, description, opcode: opName,
-    config: `${opName}(x=${x(shape)},memory_placements=0_0,type=${dtype})`,
+    shape: { kind: "unary", shape, dtype },
     count: ctx.count, flops: OPS_PER_ELEM[opName] * elems, block: ctx.block,
     cost: { kind: "elementwise", opsPerElem: OPS_PER_ELEM[opName], elems, bytes: 2 * elems * DTYPE_BYTES[dtype] },
   };
@@ -69,7 +76,7 @@ export function binaryOp(description: string, opName: "Add" | "Mul", shape: read
   const elems = product(shape);
   return {
     fusion_index: 0, description, opcode: opName,
-    config: `${opName}(a=${x(shape)},b=${x(shape)},memory_placements=0_0_0,type=${dtype})`,
+    shape: { kind: "binary", shape, dtype },
     count: ctx.count, flops: elems, block: ctx.block,
     cost: { kind: "elementwise", opsPerElem: 1, elems, bytes: 2 * elems * DTYPE_BYTES[dtype] },
   };
@@ -111,7 +118,7 @@ export function allGatherOp(
   output[gatherDim] *= degree;
   const op: Op = {
     fusion_index: 0, description, opcode: "AllGather",
-    config: `AllGather(${x(shape)}->${x(output)})`,
+    shape: { kind: "gather", input: shape, output },
     count: ctx.count, flops: 0, block: ctx.block,
     cost: {
       kind: "collective", opClass: "ICI", bytes: 2 * transfer, flops: 0,
@@ -131,10 +138,9 @@ export function reduceScatterOp(
   const flops = Math.ceil(perChip * (degree - 1));
   const output = [...shape];
   output[reductionDim] = Math.ceil(output[reductionDim] / degree);
-  const quoted = (s: readonly number[]) => `[${s.map((v) => `'${v}'`).join(", ")}]`;
   const op: Op = {
     fusion_index: 0, description, opcode: "ReduceScatter",
-    config: `ReduceScatter(${quoted(shape)}->${quoted(output)})`,
+    shape: { kind: "scatter", input: shape, output },
     count: ctx.count, flops, block: ctx.block,
     cost: {
       kind: "collective", opClass: "VPU", bytes: 2 * transfer, flops,
@@ -155,7 +161,7 @@ export function allToAllOp(
   const transfer = DTYPE_BYTES[dtype] * product(shape);
   return {
     fusion_index: 0, description, opcode: "AllToAll",
-    config: `AllToAll(${x(shape)}->${x(shape)})`,
+    shape: { kind: "exchange", input: shape, output: shape },
     count: ctx.count, flops: 0, block: ctx.block,
     cost: {
       kind: "collective", opClass: "ICI", bytes: 2 * transfer, flops: 0,

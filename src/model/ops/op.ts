@@ -32,12 +32,18 @@ export type OpCost =
   /** Collective with preset HBM traffic and ICI time; VPU-class collectives also reduce `flops`. */
   | { kind: "collective"; opClass: "VPU" | "ICI"; bytes: number; iciNs: number; flops: number };
 
+/** The shapes an operator was built from; NeuSim's Config string is derived from them on demand. */
+export type OpShape =
+  | { kind: "einsum"; lhs: readonly number[]; rhs: readonly number[]; eq: string; dtype: DType }
+  | { kind: "unary"; shape: readonly number[]; dtype: DType }
+  | { kind: "binary"; shape: readonly number[]; dtype: DType }
+  | { kind: "gather" | "scatter" | "exchange"; input: readonly number[]; output: readonly number[] };
+
 export interface Op {
   fusion_index: number;
   description: string;
   opcode: string;
-  /** NeuSim's Config column, e.g. XlaEinsum(a=..,b=..,eq=..). */
-  config: string;
+  shape: OpShape;
   count: number;
   flops: number;
   block: Block;
@@ -46,3 +52,20 @@ export interface Op {
 
 export const DTYPE_BYTES = { DT_BFLOAT16: 2, DT_FLOAT32: 4, DT_FLOAT8: 1 } as const;
 export type DType = keyof typeof DTYPE_BYTES;
+
+const dims = (shape: readonly number[]) => shape.join("x");
+
+/** NeuSim's Config column, e.g. XlaEinsum(a=..,b=..,eq=..,memory_placements=0_0_0,type=DT_BFLOAT16). */
+export function opConfigString(op: Op): string {
+  const s = op.shape;
+  switch (s.kind) {
+    case "einsum": return `XlaEinsum(a=${dims(s.lhs)},b=${dims(s.rhs)},eq=${s.eq},memory_placements=0_0_0,type=${s.dtype})`;
+    case "unary": return `${op.opcode}(x=${dims(s.shape)},memory_placements=0_0,type=${s.dtype})`;
+    case "binary": return `${op.opcode}(a=${dims(s.shape)},b=${dims(s.shape)},memory_placements=0_0_0,type=${s.dtype})`;
+    case "gather": case "exchange": return `${op.opcode}(${dims(s.input)}->${dims(s.output)})`;
+    case "scatter": {
+      const quoted = (v: readonly number[]) => `[${v.map((d) => `'${d}'`).join(", ")}]`;
+      return `ReduceScatter(${quoted(s.input)}->${quoted(s.output)})`;
+    }
+  }
+}
