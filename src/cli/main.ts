@@ -3,10 +3,12 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError } from "../model/config.js";
+import { RunRefused } from "../engine/run.js";
+import { SpecError } from "../spec/load.js";
 import { evalCommand } from "./commands/eval.js";
-
-/** Input errors (bad field, bad spec) exit 2 with one line on stderr. */
-export class UsageError extends Error {}
+import { planCommand } from "./commands/plan.js";
+import { runCommand, UsageFault } from "./commands/run.js";
+import { schemaCommand } from "./commands/schema.js";
 
 function fail(message: string): never {
   process.stderr.write(`moesweep: ${message}\n`);
@@ -18,7 +20,10 @@ async function main(): Promise<void> {
     await yargs(hideBin(process.argv))
       .scriptName("moesweep")
       .usage("$0 <command> [options]\n\nMoE inference cost under expert-routing load imbalance, NeuSim-faithful, at sweep scale.")
+      .command(runCommand)
+      .command(planCommand)
       .command(evalCommand)
+      .command(schemaCommand)
       .demandCommand(1, "name a command; see --help")
       .strict()
       .parserConfiguration({ "camel-case-expansion": false })
@@ -31,7 +36,7 @@ async function main(): Promise<void> {
       .version()
       .parseAsync();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) fail(err.message);
+    if (err instanceof ConfigError || err instanceof SpecError || err instanceof RunRefused || err instanceof UsageFault) fail(err.message);
     throw err;
   }
 }

@@ -140,11 +140,30 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
   for (const key of Object.keys(input)) {
     if (!FIELD_BY_NAME.has(key)) throw new ConfigError(key, input[key as FieldName], `unknown config field; known fields: ${FIELD_NAMES.join(", ")}`);
   }
+  checkType(FIELD_BY_NAME.get("model")!, input.model ?? DEFAULT_MODEL);
+  checkType(FIELD_BY_NAME.get("chip")!, input.chip ?? DEFAULT_CHIP);
+  const merged = mergeConfig(input);
+  for (const spec of FIELDS) checkType(spec, merged[spec.name]);
+  const c = merged as unknown as MoeConfig;
+  validateConfig(c, minChips(c));
+  return c;
+}
+
+function minChips(c: Pick<MoeConfig, "data_parallelism_degree" | "tensor_parallelism_degree" | "pipeline_parallelism_degree" | "expert_parallelism_degree">): number {
+  return Math.max(c.data_parallelism_degree * c.tensor_parallelism_degree * c.pipeline_parallelism_degree, c.expert_parallelism_degree);
+}
+
+/**
+ * Catalog model + chip, workload and parallelism defaults, then the overrides,
+ * without validation: the view sweep filters (`where`) see. Unknown model or
+ * chip ids leave their fields unset.
+ */
+export function mergeConfig(input: ConfigInput): Record<string, unknown> {
   const modelId = input.model ?? DEFAULT_MODEL;
   const chipId = input.chip ?? DEFAULT_CHIP;
-  checkType(FIELD_BY_NAME.get("model")!, modelId);
-  checkType(FIELD_BY_NAME.get("chip")!, chipId);
-  const { name: _chipName, ...chipFields } = CHIPS[chipId as string];
+  const chip = typeof chipId === "string" ? CHIPS[chipId] : undefined;
+  const model = typeof modelId === "string" ? MODELS[modelId] : undefined;
+  const { name: _chipName, ...chipFields } = chip ?? { name: "" };
   const merged: Record<string, unknown> = {
     phase: "prefill",
     data_parallelism_degree: 1,
@@ -152,24 +171,17 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
     pipeline_parallelism_degree: 1,
     expert_parallelism_degree: 1,
     ...IMBALANCE_DEFAULTS,
-    ...MODELS[modelId as string],
+    ...model,
     ...chipFields,
     ...input,
     model: modelId,
     chip: chipId,
   };
-  for (const spec of FIELDS) {
-    if (spec.name === "num_chips" && merged.num_chips === undefined) continue;
-    checkType(spec, merged[spec.name]);
+  if (merged.num_chips === undefined) {
+    const parts = [merged.data_parallelism_degree, merged.tensor_parallelism_degree, merged.pipeline_parallelism_degree, merged.expert_parallelism_degree];
+    if (parts.every((v) => typeof v === "number")) merged.num_chips = minChips(merged as unknown as MoeConfig);
   }
-  const c = merged as unknown as MoeConfig;
-  const minChips = Math.max(
-    c.data_parallelism_degree * c.tensor_parallelism_degree * c.pipeline_parallelism_degree,
-    c.expert_parallelism_degree,
-  );
-  if (merged.num_chips === undefined) c.num_chips = minChips;
-  validateConfig(c, minChips);
-  return c;
+  return merged;
 }
 
 /** Cross-field rules. E and K are checked before anything divides by them. */

@@ -1,0 +1,92 @@
+/**
+ * Evaluate a contiguous range of plan points and format them as CSV text:
+ * results rows for valid points, error rows for invalid or failed ones.
+ * Runs inside workers and, for the benchmark's ideal, in-process.
+ */
+import { stringify } from "csv-stringify/sync";
+import { ConfigError, resolveConfig } from "../model/config.js";
+import { evaluateResolved, type Evaluation } from "../model/evaluate.js";
+import type { SweepPlan } from "../plan/plan.js";
+
+export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
+
+export interface ChunkCounts {
+  /** Rows written to results.csv. */
+  evaluated: number;
+  /** Dropped by `where`. */
+  filtered: number;
+  /** Rejected by the model's validation (ConfigError). */
+  invalid: number;
+  /** Crashed: an unexpected error, or a worker that died twice on the chunk. */
+  failed: number;
+}
+
+export interface ChunkResult {
+  start: number;
+  end: number;
+  resultsCsv: string;
+  errorsCsv: string;
+  counts: ChunkCounts;
+}
+
+const CSV_OPTIONS = { cast: { boolean: (v: boolean) => (v ? "true" : "false") } };
+
+export function csvText(rows: unknown[][]): string {
+  return rows.length === 0 ? "" : stringify(rows, CSV_OPTIONS);
+}
+
+type Getter = (ev: Evaluation, index: number) => unknown;
+
+/** Column getters for the plan's columns, built once per plan. */
+const gettersCache = new WeakMap<SweepPlan, Getter[]>();
+function getters(plan: SweepPlan): Getter[] {
+  let g = gettersCache.get(plan);
+  if (!g) {
+    const fields = new Set<string>(plan.recordedFields);
+    g = plan.columns.map((col): Getter => {
+      if (col === "point_index") return (_ev, i) => i;
+      if (col === "config_key") return (ev) => ev.config_key;
+      if (fields.has(col)) return (ev) => ev.config[col as keyof Evaluation["config"]];
+      return (ev) => ev.outputs[col as keyof Evaluation["outputs"]];
+    });
+    gettersCache.set(plan, g);
+  }
+  return g;
+}
+
+export function evaluateRange(plan: SweepPlan, start: number, end: number): ChunkResult {
+  const g = getters(plan);
+  const rows: unknown[][] = [];
+  const errors: unknown[][] = [];
+  const counts: ChunkCounts = { evaluated: 0, filtered: 0, invalid: 0, failed: 0 };
+  for (let i = start; i < end; i++) {
+    const input = plan.pointInput(i);
+    try {
+      if (!plan.keeps(input)) {
+        counts.filtered++;
+        continue;
+      }
+      const ev = evaluateResolved(resolveConfig(input));
+      const row = new Array<unknown>(g.length);
+      for (let c = 0; c < g.length; c++) row[c] = g[c](ev, i);
+      rows.push(row);
+      counts.evaluated++;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        counts.invalid++;
+        errors.push([i, "invalid", err.field, err.message, JSON.stringify(input)]);
+      } else {
+        counts.failed++;
+        errors.push([i, "failed", "", (err as Error).message ?? String(err), JSON.stringify(input)]);
+      }
+    }
+  }
+  return { start, end, resultsCsv: csvText(rows), errorsCsv: csvText(errors), counts };
+}
+
+/** Error rows for a chunk whose worker died twice. */
+export function failedChunk(plan: SweepPlan, start: number, end: number, reason: string): ChunkResult {
+  const errors: unknown[][] = [];
+  for (let i = start; i < end; i++) errors.push([i, "failed", "", reason, JSON.stringify(plan.pointInput(i))]);
+  return { start, end, resultsCsv: "", errorsCsv: csvText(errors), counts: { evaluated: 0, filtered: 0, invalid: 0, failed: end - start } };
+}

@@ -1,0 +1,115 @@
+/**
+ * A lazy, index-addressed sweep plan. Point i decodes to its config in
+ * O(number of axes) by mixed-radix decoding; the total is known without
+ * building any list, so a 100-million-point grid plans instantly.
+ *
+ * Order: axes in spec order (grid fields as written, then zip groups), the last
+ * axis varying fastest, like nested loops written in that order. point_index is
+ * the index in the full grid; points dropped by `where` keep their indices free.
+ */
+import { compileExpression } from "filtrex";
+import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
+import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { SpecError, type ResolvedSpec } from "../spec/load.js";
+
+/** Fields every result row records, swept or not: what figures and comparisons group by. */
+const ALWAYS_RECORDED: readonly FieldName[] = [
+  "model", "chip", "phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts",
+];
+
+type Filter = (view: Record<string, unknown>) => unknown;
+
+export class SweepPlan {
+  readonly total: number;
+  /** Config fields written to each row, in registry order. */
+  readonly recordedFields: FieldName[];
+  /** Every CSV column, in order. */
+  readonly columns: string[];
+  private readonly radices: number[];
+  private readonly filters: { text: string; fn: Filter }[];
+
+  constructor(readonly spec: ResolvedSpec) {
+    this.radices = spec.axes.map((a) => a.values.length);
+    let total = 1;
+    for (const r of this.radices) total *= r;
+    if (!Number.isSafeInteger(total)) throw new SpecError(`the grid has ${total} points, more than ${Number.MAX_SAFE_INTEGER} can be indexed`);
+    this.total = total;
+    const named = new Set<string>([...ALWAYS_RECORDED, ...Object.keys(spec.base), ...spec.axes.flatMap((a) => a.fields)]);
+    this.recordedFields = FIELDS.map((f) => f.name).filter((n) => named.has(n));
+    const all = ["point_index", "config_key", ...this.recordedFields, ...OUTPUT_COLUMNS];
+    this.columns = spec.columns ? ["point_index", "config_key", ...all.slice(2).filter((c) => spec.columns!.includes(c))] : all;
+    this.filters = spec.where.map((text, i) => {
+      try {
+        return { text, fn: compileExpression(text) as Filter };
+      } catch (err) {
+        throw new SpecError(`where[${i}]: cannot parse "${text}": ${(err as Error).message.split("\n").pop()}`);
+      }
+    });
+    if (this.total > 0) this.checkFiltersOn(0);
+  }
+
+  /** Run the filters on one point so that unknown names fail before anything runs. */
+  private checkFiltersOn(index: number): void {
+    const view = mergeConfig(this.pointInput(index));
+    this.filters.forEach(({ text, fn }, i) => {
+      const r = fn(view);
+      if (r instanceof Error) throw new SpecError(`where[${i}]: "${text}": ${r.message}`);
+    });
+  }
+
+  /** The config input of point i: base fields, then each axis's value. */
+  pointInput(index: number): ConfigInput {
+    const input: Record<string, unknown> = { ...this.spec.base };
+    let rest = index;
+    for (let a = this.radices.length - 1; a >= 0; a--) {
+      const radix = this.radices[a];
+      const digit = rest % radix;
+      rest = (rest - digit) / radix;
+      const axis = this.spec.axes[a];
+      const values = axis.values[digit];
+      for (let j = 0; j < axis.fields.length; j++) input[axis.fields[j]] = values[j];
+    }
+    return input as ConfigInput;
+  }
+
+  /** Axis positions of point i (for tests and diagnostics). */
+  digits(index: number): number[] {
+    const out = new Array<number>(this.radices.length);
+    let rest = index;
+    for (let a = this.radices.length - 1; a >= 0; a--) {
+      out[a] = rest % this.radices[a];
+      rest = (rest - out[a]) / this.radices[a];
+    }
+    return out;
+  }
+
+  /**
+   * True when every `where` filter keeps the point. Filters see the merged,
+   * unvalidated config (catalog defaults + base + point), so they can drop
+   * combinations the model would reject.
+   */
+  keeps(input: ConfigInput): boolean {
+    if (this.filters.length === 0) return true;
+    const view = mergeConfig(input);
+    for (const { text, fn } of this.filters) {
+      const r = fn(view);
+      if (r instanceof Error) throw new SpecError(`where "${text}": ${r.message}`);
+      if (!r) return false;
+    }
+    return true;
+  }
+}
+
+/** Contiguous index range [start, end). */
+export interface IndexRange {
+  start: number;
+  end: number;
+}
+
+/** The i-th (0-based) of n contiguous shards of [0, total), balanced to within one point. */
+export function shardRange(total: number, index: number, count: number): IndexRange {
+  const base = Math.floor(total / count);
+  const extra = total % count;
+  const start = index * base + Math.min(index, extra);
+  return { start, end: start + base + (index < extra ? 1 : 0) };
+}

@@ -1,0 +1,62 @@
+/**
+ * The sweep spec: its zod schema (also published as JSON Schema by
+ * `moesweep schema`), built from the config field registry.
+ */
+import { z } from "zod";
+import { FIELDS, type FieldSpec } from "../model/config.js";
+import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+
+function valueSchema(spec: FieldSpec): z.ZodType {
+  switch (spec.kind) {
+    case "string": return z.enum(spec.choices as [string, ...string[]]);
+    case "bool": return z.boolean();
+    case "int": {
+      const n = z.number().int();
+      return spec.min !== undefined ? n.min(spec.min) : n;
+    }
+    case "number": {
+      const n = z.number();
+      return spec.min !== undefined ? n.min(spec.min) : n;
+    }
+  }
+}
+
+const numeric = (spec: FieldSpec) => spec.kind === "int" || spec.kind === "number";
+
+/** An arithmetic {from, to, step} or geometric {from, to, times} series, both ends inclusive. */
+export const rangeSchema = z.union([
+  z.object({ from: z.number(), to: z.number(), step: z.number().positive() }).strict(),
+  z.object({ from: z.number(), to: z.number(), times: z.number().gt(1) }).strict(),
+]);
+export type Range = z.infer<typeof rangeSchema>;
+
+const baseShape: Record<string, z.ZodType> = {};
+const gridShape: Record<string, z.ZodType> = {};
+const zipShape: Record<string, z.ZodType> = {};
+for (const spec of FIELDS) {
+  const v = valueSchema(spec).describe(spec.describe);
+  baseShape[spec.name] = v.optional();
+  const list = z.array(v).min(1, "an axis needs at least one value");
+  gridShape[spec.name] = (numeric(spec) ? z.union([list, rangeSchema]) : list).optional();
+  zipShape[spec.name] = list.optional();
+}
+
+export const COLUMN_CHOICES = ["point_index", "config_key", ...FIELDS.map((f) => f.name), ...OUTPUT_COLUMNS] as const;
+
+export const sweepSpecSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (it names the output folder)"),
+  description: z.string().optional(),
+  base: z.object(baseShape).strict().default({}),
+  grid: z.object(gridShape).strict().default({}),
+  zip: z.array(z.object(zipShape).strict()).default([]),
+  where: z.union([z.string(), z.array(z.string())]).default([]),
+  columns: z.array(z.enum(COLUMN_CHOICES)).min(1).optional(),
+}).strict();
+
+export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
+export type SweepSpec = z.output<typeof sweepSpecSchema>;
+
+/** JSON Schema of the spec, for editors. */
+export function sweepSpecJsonSchema(): unknown {
+  return z.toJSONSchema(sweepSpecSchema, { io: "input" });
+}
