@@ -14,6 +14,7 @@ export const runCommand = {
       .option("workers", { type: "number", default: availableParallelism(), describe: "worker threads" })
       .option("chunk-size", { type: "number", default: DEFAULT_CHUNK_SIZE, describe: "points per task (any value gives the same bytes)" })
       .option("restart", { type: "boolean", default: false, describe: "discard what the output folder holds and start over" })
+      .option("checkpoint-every", { type: "number", default: 2, describe: "seconds between durable checkpoints (fsync + manifest)" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output (the final summary is still printed)" })
       .example("$0 run sweeps/deepseek-imbalance.yaml", "the default sweep, all cores")
       .example("$0 run sweeps/deepseek-imbalance.yaml --workers 1 --out /tmp/one", "same bytes, one thread")
@@ -26,7 +27,7 @@ export const runCommand = {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageFault(`--chunk-size = ${argv["chunk-size"]}: must be an integer >= 1`);
     const summary = await runSweep({
       spec, outDir: argv.out ? String(argv.out) : join("results", spec.name), workers, chunkSize,
-      restart: Boolean(argv.restart), quiet: Boolean(argv.quiet),
+      restart: Boolean(argv.restart), quiet: Boolean(argv.quiet), checkpointEverySeconds: Number(argv["checkpoint-every"]),
     });
     process.stdout.write(summary.message + "\n");
     process.exitCode = summary.exitCode;

@@ -1,0 +1,188 @@
+/** End-to-end: `moesweep run` through the real CLI: determinism, resume after kill -9, errors, exit codes. */
+import { describe, expect, it, beforeAll } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { CLI, ROOT, moesweep } from "./helpers/cli.js";
+
+const SMALL = join(ROOT, "test", "fixtures", "sweeps", "small.yaml");
+const LONG = join(ROOT, "test", "fixtures", "sweeps", "long.yaml");
+const tmp = () => mkdtempSync(join(tmpdir(), "moesweep-"));
+const read = (dir: string, f: string) => readFileSync(join(dir, f), "utf8");
+const manifest = (dir: string) => JSON.parse(read(dir, "manifest.json"));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = moesweep(["run", ...args, "--quiet"], { env });
+  return r;
+}
+
+describe("moesweep run: small sweep", () => {
+  let out: string;
+  beforeAll(() => {
+    out = tmp();
+    const r = run([SMALL, "--out", out, "--workers", "2"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("writes results, errors and a manifest with consistent counts", () => {
+    const rows = parse(read(out, "results.csv"), { columns: true }) as Record<string, string>[];
+    const errs = parse(read(out, "errors.csv"), { columns: true }) as Record<string, string>[];
+    const m = manifest(out);
+    expect(m.status).toBe("complete");
+    expect(m.points).toMatchObject({ total: 96, done: 96, evaluated: 66, filtered: 8, invalid: 22, failed: 0 });
+    expect(rows).toHaveLength(66);
+    expect(errs).toHaveLength(22);
+    expect(m.spec_hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(m.moesweep_version).toBe("0.1.0");
+    expect(m.node_version).toBe(process.version);
+    expect(m.workers).toBe(2);
+  });
+
+  it("invalid points go to errors.csv with their index, the field, the reason and the config", () => {
+    const errs = parse(read(out, "errors.csv"), { columns: true }) as Record<string, string>[];
+    for (const e of errs) {
+      expect(e.kind).toBe("invalid");
+      expect(e.field).toBe("expert_load_imbalance_factor");
+      expect(e.reason).toMatch(/^expert_load_imbalance_factor = 40: must be -1/);
+      expect(JSON.parse(e.config).expert_load_imbalance_factor).toBe(40);
+    }
+    expect(errs[0].point_index).toBe("12"); // prefill, EP 1, f = 40 (4th value), W = 1, first zip pair
+  });
+
+  it("rows carry point_index (ascending), config_key, the swept fields and the outputs", () => {
+    const rows = parse(read(out, "results.csv"), { columns: true }) as Record<string, string>[];
+    const idx = rows.map((r) => Number(r.point_index));
+    expect(idx).toEqual([...idx].sort((a, b) => a - b));
+    expect(new Set(rows.map((r) => r.config_key)).size).toBe(rows.length);
+    expect(Object.keys(rows[0]).slice(0, 2)).toEqual(["point_index", "config_key"]);
+    for (const col of ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts", "num_chips", "tensor_parallelism_degree", "receiver_skew", "moe_layer_time_ns"]) {
+      expect(rows[0]).toHaveProperty(col);
+    }
+    const r0 = rows.find((r) => r.expert_parallelism_degree === "8" && r.expert_load_imbalance_factor === "-1" && r.num_worst_case_experts === "1")!;
+    expect(Number(r0.receiver_skew)).toBeCloseTo(120832 / 65280, 12);
+  });
+
+  it("is byte-identical for any --workers and --chunk-size", () => {
+    for (const [workers, chunk] of [["1", "1000"], ["2", "1"], ["2", "7"]]) {
+      const o = tmp();
+      expect(run([SMALL, "--out", o, "--workers", workers, "--chunk-size", chunk]).status).toBe(0);
+      expect(read(o, "results.csv")).toBe(read(out, "results.csv"));
+      expect(read(o, "errors.csv")).toBe(read(out, "errors.csv"));
+    }
+  });
+
+  it("a finished run is not redone; a changed spec is refused unless --restart", () => {
+    const again = run([SMALL, "--out", out]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/already complete/);
+    const changed = join(tmp(), "small.yaml");
+    writeFileSync(changed, readFileSync(SMALL, "utf8").replace("input_seqlen: 1024", "input_seqlen: 2048"));
+    const refused = run([changed, "--out", out]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/different spec .*--restart/);
+    expect(run([changed, "--out", out, "--restart"]).status).toBe(0);
+    expect(manifest(out).spec.base.input_seqlen).toBe(2048);
+  });
+
+  it("a worker crash is retried, then its points are recorded as failed and the run exits 1", () => {
+    const o = tmp();
+    const r = run([SMALL, "--out", o, "--chunk-size", "10"], { MOESWEEP_TEST_CRASH_AT: "13" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/10 failed/);
+    const errs = parse(read(o, "errors.csv"), { columns: true }) as Record<string, string>[];
+    const failed = errs.filter((e) => e.kind === "failed");
+    expect(failed.map((e) => Number(e.point_index))).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(failed[0].reason).toMatch(/worker crashed twice/);
+    expect(manifest(o).points.failed).toBe(10);
+  });
+});
+
+describe("moesweep run: bad specs stop before anything is written", () => {
+  const cases: [string, string, RegExp][] = [
+    ["bad-value.yaml", "name: b\ngrid:\n  expert_load_imbalance_factor: [1, 2, 4, high]\n", /grid\.expert_load_imbalance_factor/],
+    ["bad-field.yaml", "name: b\ngrid:\n  expert_imbalance: [1]\n", /expert_imbalance/],
+    ["bad-filter.yaml", "name: b\nwhere: num_chips >\n", /where\[0\]: cannot parse/],
+    ["bad-yaml.yaml", "name: [b\n", /not valid YAML/],
+  ];
+  for (const [file, text, msg] of cases) {
+    it(`${file}: exit 2, one line naming the problem, no output folder`, () => {
+      const dir = tmp();
+      const path = join(dir, file);
+      writeFileSync(path, text);
+      const out = join(dir, "out");
+      const r = run([path, "--out", out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+  it("a missing spec file: exit 2", () => {
+    const r = run(["/nonexistent/spec.yaml"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot read spec/);
+  });
+});
+
+/** Start a run, kill it with `signal` after `ms`, resolve with its exit code or signal. */
+function runAndKill(args: string[], ms: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "run", ...args, "--quiet"], { cwd: ROOT, stdio: "ignore" });
+    const timer = setTimeout(() => child.kill(signal), ms);
+    child.on("exit", (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code, signal: sig });
+    });
+  });
+}
+
+describe("moesweep run: interruption and resume", () => {
+  let baseline: string;
+  beforeAll(() => {
+    baseline = tmp();
+    expect(run([LONG, "--out", baseline, "--workers", "2"]).status).toBe(0);
+  });
+
+  it("after kill -9 at random moments (three times), resuming gives byte-identical output", async () => {
+    const out = tmp();
+    const args = [LONG, "--out", out, "--workers", "2", "--chunk-size", "512", "--checkpoint-every", "0.2"];
+    let kills = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await runAndKill(args, 300 + Math.floor(Math.random() * 1200), "SIGKILL");
+      if (r.signal === "SIGKILL") kills++;
+      else break; // finished before the kill
+    }
+    expect(kills).toBeGreaterThan(0);
+    const final = run(args);
+    expect(final.status).toBe(0);
+    expect(manifest(out).status).toBe("complete");
+    expect(read(out, "results.csv") === read(baseline, "results.csv")).toBe(true);
+    expect(read(out, "errors.csv")).toBe(read(baseline, "errors.csv"));
+  });
+
+  it("a torn last line (power cut mid-write) is truncated on resume", async () => {
+    const out = tmp();
+    const args = [LONG, "--out", out, "--workers", "2", "--checkpoint-every", "0.2"];
+    const r = await runAndKill(args, 1200, "SIGKILL");
+    expect(r.signal).toBe("SIGKILL");
+    writeFileSync(join(out, "results.csv"), "12345,torn-row-without-newl", { flag: "a" });
+    expect(run(args).status).toBe(0);
+    expect(read(out, "results.csv") === read(baseline, "results.csv")).toBe(true);
+  });
+
+  it("SIGINT stops cleanly (exit 130, manifest interrupted) and the rerun completes identically", async () => {
+    const out = tmp();
+    const args = [LONG, "--out", out, "--workers", "2"];
+    const r = await runAndKill(args, 1000, "SIGINT");
+    expect(r.code).toBe(130);
+    const m = manifest(out);
+    expect(m.status).toBe("interrupted");
+    expect(m.points.done).toBeGreaterThan(0);
+    expect(m.points.done).toBeLessThan(m.points.total);
+    expect(run(args).status).toBe(0);
+    expect(read(out, "results.csv") === read(baseline, "results.csv")).toBe(true);
+  });
+});
