@@ -30,6 +30,8 @@ export interface RunOptions {
   restart?: boolean;
   quiet?: boolean;
   shard?: { index: number; count: number } | null;
+  /** Only these grid indices (benchmarks); default: the shard, or the whole grid. */
+  range?: IndexRange;
   /** Seconds between durable checkpoints. */
   checkpointEverySeconds?: number;
 }
@@ -44,6 +46,9 @@ export interface RunSummary {
 
 const WORKER_FILE = fileURLToPath(new URL("../../workers/evaluate.js", import.meta.url));
 export const DEFAULT_CHUNK_SIZE = 2048;
+/** Worker heap limits: a small young generation keeps RSS flat at no measurable cost in speed. */
+const YOUNG_GENERATION_MB = 8;
+const OLD_GENERATION_MB = 256;
 
 const zeroCounts = (): ChunkCounts => ({ evaluated: 0, filtered: 0, invalid: 0, failed: 0 });
 
@@ -53,7 +58,7 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
   const workers = Math.max(1, opts.workers ?? availableParallelism());
   const chunkSize = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const shard = opts.shard ?? null;
-  const range: IndexRange = shard ? shardRange(plan.total, shard.index, shard.count) : { start: 0, end: plan.total };
+  const range: IndexRange = opts.range ?? (shard ? shardRange(plan.total, shard.index, shard.count) : { start: 0, end: plan.total });
   const dir = opts.outDir;
 
   const resumed = prepareOutput(dir, hash, range, shard, opts.restart ?? false);
@@ -148,7 +153,10 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const pool = new Piscina({ filename: WORKER_FILE, workerData: { spec: opts.spec }, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+  const pool = new Piscina({
+    filename: WORKER_FILE, workerData: { spec: opts.spec }, minThreads: workers, maxThreads: workers, idleTimeout: 60_000,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
+  });
   const limit = pLimit(workers * 2);
   const windowPoints = chunkSize * workers * 4;
   const runChunk = async (start: number, end: number): Promise<ChunkResult> => {

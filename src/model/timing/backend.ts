@@ -2,7 +2,8 @@
  * NeuSim's per-operator timing (op_analysis_lib.fill_operators_execution_info and
  * npusim_lib): systolic-array and vector-unit time, HBM traffic (with the VMEM
  * tile search), memory time, VMEM time, ICI time, execution time = their max.
- * Pure; each chip's timings are memoized by operator shape.
+ * Pure. Only the VMEM tile search is memoized (per chip, by matmul shape):
+ * everything else costs less to compute than to look up.
  */
 import type { Op, OpClass, OpCost } from "../ops/op.js";
 import { chipParamsKey, type ChipParams } from "./chip-params.js";
@@ -22,11 +23,15 @@ export interface OpTiming {
   bounded_by: BoundedBy;
 }
 
+/** Bound on memoized tile searches per chip, so memory stays flat on any sweep. */
+const TILE_MEMO_ENTRIES = 50_000;
+
 /** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
 const VU_ELEMS_PER_CYCLE = 8 * 128;
 
 export class TimingBackend {
-  private readonly memo = new Map<string, OpTiming>();
+  /** Tile-search traffic per batch element, by "m,n,k,bytes": the choice does not depend on the batch. */
+  private readonly tileMemo = new Map<string, number>();
   private readonly vmemBwGBps: number;
   private readonly saBwGBps: number;
   private readonly vpuBwGBps: number;
@@ -41,14 +46,7 @@ export class TimingBackend {
   }
 
   time(op: Op): OpTiming {
-    const key = costKey(op.cost);
-    let t = this.memo.get(key);
-    if (t === undefined) {
-      t = this.compute(op.cost);
-      if (this.memo.size > 200_000) this.memo.clear();
-      this.memo.set(key, t);
-    }
-    return t;
+    return this.compute(op.cost);
   }
 
   private compute(cost: OpCost): OpTiming {
@@ -93,7 +91,15 @@ export class TimingBackend {
     const total = b * (m * k * c.lhsBytes + k * n * c.rhsBytes + m * n * c.outBytes);
     const vmemBytes = this.chip.vmem_size_MB * 1024 * 1024;
     if (total <= vmemBytes) return total;
-    return bestTile({ ...c, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
+    // Traffic is b x (traffic of one batch element), and the best tile does not depend on b.
+    const key = `${m},${n},${k},${c.lhsBytes}${c.rhsBytes}${c.outBytes}`;
+    let perBatch = this.tileMemo.get(key);
+    if (perBatch === undefined) {
+      perBatch = bestTile({ ...c, b: 1, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
+      if (this.tileMemo.size >= TILE_MEMO_ENTRIES) this.tileMemo.clear();
+      this.tileMemo.set(key, perBatch);
+    }
+    return b * perBatch;
   }
 
   private finish(opClass: OpClass, mxu: number, vpu: number, bytes: number, ici: number): OpTiming {
@@ -119,14 +125,6 @@ export class TimingBackend {
       bytes_accessed: bytes,
       bounded_by,
     };
-  }
-}
-
-function costKey(c: OpCost): string {
-  switch (c.kind) {
-    case "einsum": return `E${c.b},${c.m},${c.n},${c.k},${c.lhsBytes},${c.rhsBytes},${c.outBytes}`;
-    case "elementwise": return `V${c.opsPerElem},${c.elems},${c.bytes}`;
-    case "collective": return `C${c.opClass},${c.bytes},${c.iciNs},${c.flops}`;
   }
 }
 
