@@ -5,7 +5,12 @@ import { hideBin } from "yargs/helpers";
 import { ConfigError } from "../model/config.js";
 import { RunRefused } from "../engine/run.js";
 import { SpecError } from "../spec/load.js";
+import { MergeError } from "../engine/merge.js";
+import { ShardError } from "../engine/shard.js";
 import { evalCommand } from "./commands/eval.js";
+import { mergeCommand } from "./commands/merge.js";
+import { compareCommand } from "./commands/compare.js";
+import { CompareInputError } from "../report/compare.js";
 import { planCommand } from "./commands/plan.js";
 import { runCommand, UsageFault } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -22,6 +27,8 @@ async function main(): Promise<void> {
       .usage("$0 <command> [options]\n\nMoE inference cost under expert-routing load imbalance, NeuSim-faithful, at sweep scale.")
       .command(runCommand)
       .command(planCommand)
+      .command(mergeCommand)
+      .command(compareCommand)
       .command(evalCommand)
       .command(schemaCommand)
       .demandCommand(1, "name a command; see --help")
@@ -36,7 +43,7 @@ async function main(): Promise<void> {
       .version()
       .parseAsync();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SpecError || err instanceof RunRefused || err instanceof UsageFault) fail(err.message);
+    if (err instanceof ConfigError || err instanceof SpecError || err instanceof RunRefused || err instanceof UsageFault || err instanceof ShardError || err instanceof MergeError || err instanceof CompareInputError) fail(err.message);
     throw err;
   }
 }

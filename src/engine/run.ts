@@ -86,6 +86,7 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
     };
   }
 
+  const commit = gitCommit();
   const startedAt = resumed?.started_at ?? new Date().toISOString();
   const elapsedBefore = resumed?.elapsed_s ?? 0;
   const t0 = Date.now();
@@ -93,7 +94,7 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
     const elapsed = elapsedBefore + (Date.now() - t0) / 1000;
     const done = cp.next_index - range.start;
     return {
-      moesweep_version: MOESWEEP_VERSION, spec_hash: hash, spec: opts.spec, git_commit: gitCommit(),
+      moesweep_version: MOESWEEP_VERSION, spec_hash: hash, spec: opts.spec, git_commit: commit,
       node_version: process.version, workers, chunk_size: chunkSize, range, shard, grid_points: plan.total,
       status, points: { total: range.end - range.start, done, ...cp.counts }, checkpoint: cp,
       started_at: startedAt, updated_at: new Date().toISOString(), ended_at: status === "running" ? null : new Date().toISOString(),

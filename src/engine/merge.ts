@@ -1,0 +1,132 @@
+/**
+ * Merge shard outputs into one result set, byte-identical to an unsharded run.
+ * Everything is checked before anything is written.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
+
+export class MergeError extends Error {}
+
+interface ShardOutput {
+  dir: string;
+  manifest: Manifest;
+}
+
+function loadShard(dir: string): ShardOutput {
+  if (!existsSync(join(dir, MANIFEST))) throw new MergeError(`${dir}: no manifest.json; is it a moesweep run folder?`);
+  let manifest: Manifest;
+  try {
+    manifest = readManifest(dir)!;
+  } catch (err) {
+    throw new MergeError(`${dir}: manifest.json is not valid JSON: ${(err as Error).message}`);
+  }
+  return { dir, manifest };
+}
+
+/** Validate the shards; returns them in index order. */
+export function checkShards(dirs: string[]): ShardOutput[] {
+  if (dirs.length === 0) throw new MergeError("name the shard folders to merge");
+  const shards = dirs.map(loadShard);
+  const first = shards[0].manifest;
+  for (const { dir, manifest: m } of shards) {
+    const label = `${dir}${m.shard ? ` (shard ${m.shard.index}/${m.shard.count})` : ""}`;
+    if (!m.shard) throw new MergeError(`${label}: not a shard (run without --shard); nothing to merge it with`);
+    if (m.spec_hash !== first.spec_hash) throw new MergeError(`${label}: spec hash ${m.spec_hash} differs from ${shards[0].dir}'s ${first.spec_hash}: a shard of another spec`);
+    if (m.moesweep_version !== first.moesweep_version) throw new MergeError(`${label}: made by moesweep ${m.moesweep_version}, ${shards[0].dir} by ${first.moesweep_version}`);
+    if (m.shard.count !== first.shard!.count) throw new MergeError(`${label}: one of ${m.shard.count} shards, ${shards[0].dir} one of ${first.shard!.count}`);
+    if (m.status !== "complete") throw new MergeError(`${label}: incomplete (${m.status}, ${m.points.done}/${m.points.total} points); rerun its command to finish it`);
+    for (const [f, bytes] of [[RESULTS, m.checkpoint.results_bytes], [ERRORS, m.checkpoint.errors_bytes]] as const) {
+      const path = join(dir, f);
+      if (!existsSync(path)) throw new MergeError(`${label}: ${f} is missing`);
+      if (statSync(path).size !== bytes) throw new MergeError(`${label}: ${f} has ${statSync(path).size} bytes, its manifest says ${bytes}; rerun its command to repair it`);
+    }
+  }
+  const byIndex = new Map<number, ShardOutput>();
+  for (const s of shards) {
+    const i = s.manifest.shard!.index;
+    const dup = byIndex.get(i);
+    if (dup) throw new MergeError(`shard ${i}/${first.shard!.count} given twice: ${dup.dir} and ${s.dir}`);
+    byIndex.set(i, s);
+  }
+  const missing = [...Array(first.shard!.count).keys()].filter((i) => !byIndex.has(i));
+  if (missing.length) throw new MergeError(`missing shard${missing.length > 1 ? "s" : ""} ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""} of ${first.shard!.count}`);
+  const ordered = [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)!);
+  let next = 0;
+  for (const s of ordered) {
+    const r = s.manifest.range;
+    if (r.start !== next) throw new MergeError(`${s.dir} (shard ${s.manifest.shard!.index}): covers points from ${r.start}, expected ${next}: ${r.start > next ? "a gap" : "an overlap"}`);
+    next = r.end;
+  }
+  if (next !== first.grid_points) throw new MergeError(`the shards cover points 0..${next - 1} of a ${first.grid_points}-point grid`);
+  return ordered;
+}
+
+/** Append a file to fd, skipping its first line (the CSV header) unless keepHeader. */
+function appendFile(fd: number, path: string, keepHeader: boolean): void {
+  const src = openSync(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let skipping = !keepHeader;
+    let n: number;
+    while ((n = readSync(src, buf, 0, buf.length, null)) > 0) {
+      let from = 0;
+      if (skipping) {
+        const nl = buf.indexOf(10);
+        if (nl < 0 || nl >= n) continue;
+        from = nl + 1;
+        skipping = false;
+      }
+      writeSync(fd, buf, from, n - from);
+    }
+  } finally {
+    closeSync(src);
+  }
+}
+
+export function mergeShards(dirs: string[], outDir: string): Manifest {
+  const shards = checkShards(dirs);
+  if (existsSync(join(outDir, MANIFEST)) || existsSync(join(outDir, RESULTS))) {
+    throw new MergeError(`${outDir} already holds a run; choose an empty --out`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const tmp = (f: string) => join(outDir, `.${f}.merging`);
+  try {
+    for (const f of [RESULTS, ERRORS]) {
+      const fd = openSync(tmp(f), "w");
+      try {
+        shards.forEach((s, i) => appendFile(fd, join(s.dir, f), i === 0));
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (err) {
+    for (const f of [RESULTS, ERRORS]) rmSync(tmp(f), { force: true });
+    throw err;
+  }
+  for (const f of [RESULTS, ERRORS]) renameSync(tmp(f), join(outDir, f));
+  const first = shards[0].manifest;
+  const sum = (k: "evaluated" | "filtered" | "invalid" | "failed") => shards.reduce((t, s) => t + s.manifest.points[k], 0);
+  const elapsed = Math.max(...shards.map((s) => s.manifest.elapsed_s));
+  const merged: Manifest = {
+    ...first,
+    shard: null,
+    range: { start: 0, end: first.grid_points },
+    workers: shards.reduce((t, s) => t + s.manifest.workers, 0),
+    points: { total: first.grid_points, done: first.grid_points, evaluated: sum("evaluated"), filtered: sum("filtered"), invalid: sum("invalid"), failed: sum("failed") },
+    checkpoint: {
+      next_index: first.grid_points,
+      results_bytes: statSync(join(outDir, RESULTS)).size,
+      errors_bytes: statSync(join(outDir, ERRORS)).size,
+      counts: { evaluated: sum("evaluated"), filtered: sum("filtered"), invalid: sum("invalid"), failed: sum("failed") },
+    },
+    started_at: shards.map((s) => s.manifest.started_at).sort()[0],
+    ended_at: shards.map((s) => s.manifest.ended_at ?? "").sort().pop() ?? null,
+    updated_at: new Date().toISOString(),
+    elapsed_s: elapsed,
+    points_per_s: Math.round(first.grid_points / Math.max(elapsed, 1e-9)),
+    status: "complete",
+  };
+  writeManifest(outDir, merged);
+  return merged;
+}
