@@ -10,6 +10,8 @@ import { ShardError } from "../engine/shard.js";
 import { evalCommand } from "./commands/eval.js";
 import { mergeCommand } from "./commands/merge.js";
 import { compareCommand } from "./commands/compare.js";
+import { figuresCommand } from "./commands/figures.js";
+import { FigureInputError } from "../report/figures/data.js";
 import { CompareInputError } from "../report/compare.js";
 import { planCommand } from "./commands/plan.js";
 import { runCommand, UsageFault } from "./commands/run.js";
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       .command(planCommand)
       .command(mergeCommand)
       .command(compareCommand)
+      .command(figuresCommand)
       .command(evalCommand)
       .command(schemaCommand)
       .demandCommand(1, "name a command; see --help")
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
       .version()
       .parseAsync();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SpecError || err instanceof RunRefused || err instanceof UsageFault || err instanceof ShardError || err instanceof MergeError || err instanceof CompareInputError) fail(err.message);
+    if (err instanceof ConfigError || err instanceof SpecError || err instanceof RunRefused || err instanceof UsageFault || err instanceof ShardError || err instanceof MergeError || err instanceof CompareInputError || err instanceof FigureInputError) fail(err.message);
     throw err;
   }
 }

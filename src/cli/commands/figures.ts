@@ -1,0 +1,19 @@
+/** `moesweep figures <results-dir>`: paper figures (SVG + vega-lite spec) from a result set. */
+import type { Argv } from "yargs";
+import { buildFigures, KIND_NAMES, writeFigures } from "../../report/figures/render.js";
+
+export const figuresCommand = {
+  command: "figures <results>",
+  describe: "Draw figures from a result set: SVG plus the vega-lite spec (JSON) beside each, to restyle",
+  builder: (y: Argv) =>
+    y.positional("results", { type: "string", describe: "run folder (or results CSV)", demandOption: true })
+      .option("kind", { type: "string", array: true, choices: KIND_NAMES, describe: "which figures [default: every kind the columns allow]" })
+      .option("out", { type: "string", default: "figures", describe: "output folder" })
+      .example("$0 figures results/paper-skew --kind skew --out results/figures", "receiver skew vs imbalance factor")
+      .epilogue(`Kinds: skew (receiver skew vs f, per EP and W), breakdown (stacked MoE layer time vs f, by phase and EP), latency (TTFT and TPOT vs f over f = 1, per model and chip), heatmap (slowdown over balanced, EP x f). Other config fields are held at their first value; the subtitle says which. sweeps/paper/*.yaml regenerate each figure's data; npm run figures draws them all into results/figures/.`),
+  handler: async (argv: Record<string, unknown>) => {
+    const figures = await buildFigures(String(argv.results), argv.kind as string[] | undefined);
+    const written = writeFigures(figures, String(argv.out));
+    process.stdout.write(written.map((p) => `wrote ${p}`).join("\n") + "\n");
+  },
+};
