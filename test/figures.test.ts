@@ -101,3 +101,10 @@ describe("moesweep figures (CLI)", () => {
     expect(existsSync(join(out, "skew.svg"))).toBe(false);
   });
 });
+
+describe("figure kind names", () => {
+  it("the CLI's list (free of vega imports) matches the kinds", async () => {
+    const { KIND_NAMES: cliNames } = await import("../src/report/figures/kinds.js");
+    expect([...cliNames]).toEqual(KIND_NAMES);
+  });
+});

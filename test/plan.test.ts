@@ -98,7 +98,8 @@ describe("filters (where)", () => {
 
 describe("spec validation", () => {
   const bad: [unknown, RegExp][] = [
-    [{ name: "x", grid: { expert_load_imbalance_factor: [1, 2, 4, "high"] } }, /^grid\.expert_load_imbalance_factor(\[3\])?: /],
+    [{ name: "x", grid: { expert_load_imbalance_factor: [1, 2, 4, "high"] } }, /^grid\.expert_load_imbalance_factor\[3\]: .*expected number, received string/],
+    [{ name: "x", grid: { input_seqlen: { from: 1, to: 9, stp: 2 } } }, /^grid\.input_seqlen: expected a list of values, or a range \{from, to, step\}/],
     [{ name: "x", grid: { expert_load_imbalance_factr: [1] } }, /grid.*expert_load_imbalance_factr/],
     [{ name: "x", grid: { input_seqlen: [] } }, /^grid\.input_seqlen: .*at least one value/],
     [{ name: "x", grid: { chip: ["tpuv5p", "tpuv9"] } }, /^grid\.chip\[1\]: /],

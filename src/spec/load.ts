@@ -41,8 +41,29 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || "(spec)";
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The most specific reason: for a union (a list of values or a range), the
+ * alternative that got furthest into the value, e.g. `grid.f[3]: expected number`.
+ */
+function specific(issue: Issue, prefix: PropertyKey[] = []): { path: PropertyKey[]; message: string } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const deepest = issue.errors
+      .map((alt) => alt[0])
+      .filter((i): i is Issue => i !== undefined)
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest && deepest.path.length > 0) return specific(deepest, path);
+  }
+  return { path, message: issue.message };
+}
+
 function zodMessage(err: z.ZodError): string {
-  return err.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ");
+  return err.issues.slice(0, 5).map((i) => {
+    const s = specific(i as Issue);
+    return `${formatPath(s.path)}: ${s.message}`;
+  }).join("; ");
 }
 
 /** The largest number of values one range may expand to. */

@@ -37,7 +37,7 @@ for (const spec of FIELDS) {
   const v = valueSchema(spec).describe(spec.describe);
   baseShape[spec.name] = v.optional();
   const list = z.array(v).min(1, "an axis needs at least one value");
-  gridShape[spec.name] = (numeric(spec) ? z.union([list, rangeSchema]) : list).optional();
+  gridShape[spec.name] = (numeric(spec) ? z.union([list, rangeSchema], { error: "expected a list of values, or a range {from, to, step} or {from, to, times}" }) : list).optional();
   zipShape[spec.name] = list.optional();
 }
 

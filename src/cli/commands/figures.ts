@@ -1,6 +1,6 @@
 /** `moesweep figures <results-dir>`: paper figures (SVG + vega-lite spec) from a result set. */
 import type { Argv } from "yargs";
-import { buildFigures, KIND_NAMES, writeFigures } from "../../report/figures/render.js";
+import { KIND_NAMES } from "../../report/figures/kinds.js";
 
 export const figuresCommand = {
   command: "figures <results>",
@@ -12,6 +12,8 @@ export const figuresCommand = {
       .example("$0 figures results/paper-skew --kind skew --out results/figures", "receiver skew vs imbalance factor")
       .epilogue(`Kinds: skew (receiver skew vs f, per EP and W), breakdown (stacked MoE layer time vs f, by phase and EP), latency (TTFT and TPOT vs f over f = 1, per model and chip), heatmap (slowdown over balanced, EP x f). Other config fields are held at their first value; the subtitle says which. sweeps/paper/*.yaml regenerate each figure's data; npm run figures draws them all into results/figures/.`),
   handler: async (argv: Record<string, unknown>) => {
+    // vega is large: load it only for this command, so `run` workers and the main thread stay small.
+    const { buildFigures, writeFigures } = await import("../../report/figures/render.js");
     const figures = await buildFigures(String(argv.results), argv.kind as string[] | undefined);
     const written = writeFigures(figures, String(argv.out));
     process.stdout.write(written.map((p) => `wrote ${p}`).join("\n") + "\n");

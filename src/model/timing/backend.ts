@@ -30,8 +30,9 @@ const TILE_MEMO_ENTRIES = 50_000;
 const VU_ELEMS_PER_CYCLE = 8 * 128;
 
 export class TimingBackend {
-  /** Tile-search traffic per batch element, by "m,n,k,bytes": the choice does not depend on the batch. */
-  private readonly tileMemo = new Map<string, number>();
+  /** Tile-search traffic per batch element, by m -> n -> (k, dtype sizes): the choice does not depend on the batch. */
+  private readonly tileMemo = new Map<number, Map<number, Map<number, number>>>();
+  private tileMemoEntries = 0;
   private readonly vmemBwGBps: number;
   private readonly saBwGBps: number;
   private readonly vpuBwGBps: number;
@@ -92,12 +93,20 @@ export class TimingBackend {
     const vmemBytes = this.chip.vmem_size_MB * 1024 * 1024;
     if (total <= vmemBytes) return total;
     // Traffic is b x (traffic of one batch element), and the best tile does not depend on b.
-    const key = `${m},${n},${k},${c.lhsBytes}${c.rhsBytes}${c.outBytes}`;
-    let perBatch = this.tileMemo.get(key);
+    let byN = this.tileMemo.get(m);
+    if (byN === undefined) this.tileMemo.set(m, (byN = new Map()));
+    let byK = byN.get(n);
+    if (byK === undefined) byN.set(n, (byK = new Map()));
+    const kKey = k * 64 + c.lhsBytes * 16 + c.rhsBytes * 4 + c.outBytes; // dtype sizes are 1, 2 or 4
+    let perBatch = byK.get(kKey);
     if (perBatch === undefined) {
       perBatch = bestTile({ ...c, b: 1, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
-      if (this.tileMemo.size >= TILE_MEMO_ENTRIES) this.tileMemo.clear();
-      this.tileMemo.set(key, perBatch);
+      if (++this.tileMemoEntries > TILE_MEMO_ENTRIES) {
+        this.tileMemo.clear();
+        this.tileMemoEntries = 1;
+        this.tileMemo.set(m, (byN = new Map([[n, (byK = new Map())]])));
+      }
+      byK.set(kKey, perBatch);
     }
     return b * perBatch;
   }

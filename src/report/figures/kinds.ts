@@ -176,6 +176,9 @@ export function figureKinds(configFields: Set<string>): FigureKind[] {
   ];
 }
 
+/** Figure kind names (kept free of vega imports, for the CLI's option parsing). */
+export const KIND_NAMES = ["skew", "breakdown", "latency", "heatmap"] as const;
+
 const COMPONENTS = [
   { column: "router_ns", label: "router" },
   { column: "dispatch_all_to_all_ns", label: "dispatch all-to-all" },

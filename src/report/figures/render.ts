@@ -8,7 +8,7 @@ import { FigureInputError, loadRows } from "./data.js";
 import { figureKinds, type FigureKind } from "./kinds.js";
 
 export const KINDS: FigureKind[] = figureKinds(new Set<string>(FIELD_NAMES));
-export const KIND_NAMES = KINDS.map((k) => k.name);
+export const KIND_NAMES: string[] = KINDS.map((k) => k.name);
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
