@@ -2,7 +2,7 @@
 import { workerData } from "piscina";
 import { evaluateRange, type ChunkResult } from "../src/engine/rows.js";
 import { SweepPlan } from "../src/plan/plan.js";
-import type { ResolvedSpec } from "../src/spec/load.js";
+import type { ResolvedSpec } from "../src/spec/resolved.js";
 
 const plan = new SweepPlan((workerData as { spec: ResolvedSpec }).spec);
 

@@ -1,7 +1,7 @@
 /** manifest.json: what a run is, how far it got, and where to resume. Written atomically. */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolvedSpec } from "../spec/load.js";
+import type { ResolvedSpec } from "../spec/resolved.js";
 import type { ChunkCounts } from "./rows.js";
 
 export type RunStatus = "running" | "interrupted" | "complete";

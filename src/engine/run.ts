@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
 import { shardRange, SweepPlan, type IndexRange } from "../plan/plan.js";
-import { specHash, type ResolvedSpec } from "../spec/load.js";
+import { specHash, type ResolvedSpec } from "../spec/resolved.js";
 import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
 import { csvText, ERROR_COLUMNS, failedChunk, type ChunkCounts, type ChunkResult } from "./rows.js";
@@ -51,7 +51,7 @@ export const DEFAULT_CHUNK_SIZE = 2048;
  * 32-64 MB is 10-30% faster on cold-shape sweeps at about +50 MB RSS per worker (npm run bench).
  */
 const YOUNG_GENERATION_MB = 8;
-const OLD_GENERATION_MB = 256;
+const OLD_GENERATION_MB = 96;
 
 const zeroCounts = (): ChunkCounts => ({ evaluated: 0, filtered: 0, invalid: 0, failed: 0 });
 

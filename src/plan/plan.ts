@@ -10,7 +10,7 @@
 import { compileExpression } from "filtrex";
 import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
-import { SpecError, type ResolvedSpec } from "../spec/load.js";
+import { SpecError, type ResolvedSpec } from "../spec/resolved.js";
 
 /** Fields every result row records, swept or not: what figures and comparisons group by. */
 const ALWAYS_RECORDED: readonly FieldName[] = [

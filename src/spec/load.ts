@@ -4,35 +4,13 @@
  */
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { createHash } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { FIELD_BY_NAME, FIELDS, type FieldName } from "../model/config.js";
 import { sweepSpecSchema, type Range, type SweepSpec } from "./schema.js";
+import { SpecError, type Axis, type ResolvedSpec } from "./resolved.js";
 
-export class SpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SpecError";
-  }
-}
-
-/** One axis of the grid: a single field, or a zip group whose fields vary together. */
-export interface Axis {
-  fields: FieldName[];
-  /** values[i][j]: value of fields[j] at position i. */
-  values: unknown[][];
-}
-
-/** The spec with ranges expanded: what the plan decodes and what the spec hash covers. */
-export interface ResolvedSpec {
-  name: string;
-  description: string;
-  base: Record<string, unknown>;
-  axes: Axis[];
-  where: string[];
-  columns: string[] | null;
-}
+export { SpecError, specHash, type Axis, type ResolvedSpec } from "./resolved.js";
 
 /** `grid.expert_load_imbalance_factor[3]` style path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -163,7 +141,3 @@ export function loadSpecFile(path: string): ResolvedSpec {
   return spec;
 }
 
-/** Stable hash of the resolved spec: equal specs, equal hashes, whatever the file's formatting. */
-export function specHash(spec: ResolvedSpec): string {
-  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
-}

@@ -24,7 +24,7 @@ export interface OpTiming {
 }
 
 /** Bound on memoized tile searches per chip, so memory stays flat on any sweep. */
-const TILE_MEMO_ENTRIES = 50_000;
+const TILE_MEMO_ENTRIES = 20_000;
 
 /** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
 const VU_ELEMS_PER_CYCLE = 8 * 128;

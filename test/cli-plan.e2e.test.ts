@@ -1,0 +1,67 @@
+/** End-to-end: `moesweep plan`, `moesweep schema` and the top-level help. */
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { ROOT, moesweep } from "./helpers/cli.js";
+
+const SMALL = join(ROOT, "test", "fixtures", "sweeps", "small.yaml");
+
+describe("moesweep plan", () => {
+  it("counts points, filtered and invalid ones (grouped by reason), and shows the first points", () => {
+    const r = moesweep(["plan", SMALL]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^small: 96 points over 5 axes \(phase: 2, expert_parallelism_degree: 3, expert_load_imbalance_factor: 4, num_worst_case_experts: 2, num_chips\+tensor_parallelism_degree: 2\)/);
+    expect(r.stdout).toMatch(/dropped by where: 8\n/);
+    expect(r.stdout).toMatch(/invalid for the model: 22\n {4}22 x expert_load_imbalance_factor: must be -1 \(worst case\) or in \[1, E\/K = 32\]/);
+    expect(r.stdout).toMatch(/to evaluate: 66/);
+    expect(r.stdout).toMatch(/first 5 points/);
+  });
+
+  it("--json gives the same counts", () => {
+    const out = JSON.parse(moesweep(["plan", SMALL, "--json"]).stdout);
+    expect(out).toMatchObject({ name: "small", points: 96, filtered: 8, invalid: 22, to_evaluate: 66, exact: true });
+    expect(out.first_points[0]).toMatchObject({ phase: "prefill", expert_parallelism_degree: 1, num_chips: 8 });
+  });
+
+  it("a 100-million-point grid plans at once (estimated from a sample)", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    const spec = JSON.stringify({ name: "huge", grid: { input_seqlen: values, output_seqlen: values, global_batch_size: values, decode_width: values } });
+    const path = join(mkdtempSync(join(tmpdir(), "moesweep-plan-")), "huge.json");
+    writeFileSync(path, spec);
+    const t0 = Date.now();
+    const r = moesweep(["plan", path]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^huge: 100000000 points/);
+    expect(r.stdout).toMatch(/estimated from 200000 evenly spaced points/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    rmSync(path);
+  });
+});
+
+describe("moesweep schema", () => {
+  it("prints a JSON Schema of spec files that names every config field", () => {
+    const r = moesweep(["schema"]);
+    expect(r.status).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.type).toBe("object");
+    expect(schema.required).toEqual(["name"]);
+    expect(Object.keys(schema.properties)).toEqual(["name", "description", "base", "grid", "zip", "where", "columns"]);
+    expect(schema.properties.grid.properties).toHaveProperty("expert_load_imbalance_factor");
+    expect(schema.properties.base.properties.chip.enum).toContain("tpuv5p");
+  });
+});
+
+describe("moesweep --help", () => {
+  it("lists every command", () => {
+    const r = moesweep(["--help"]);
+    expect(r.status).toBe(0);
+    for (const c of ["run <spec>", "plan <spec>", "merge <dirs..>", "compare <baseline> <candidate>", "figures <results>", "eval", "schema"]) {
+      expect(r.stdout).toContain(`moesweep ${c}`);
+    }
+  });
+  it("an unknown command or option exits 2", () => {
+    expect(moesweep(["frobnicate"]).status).toBe(2);
+    expect(moesweep(["run", SMALL, "--wrokers", "2"]).status).toBe(2);
+  });
+});
