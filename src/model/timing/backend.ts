@@ -23,8 +23,12 @@ export interface OpTiming {
   bounded_by: BoundedBy;
 }
 
-/** Bound on memoized tile searches per chip, so memory stays flat on any sweep. */
-const TILE_MEMO_ENTRIES = 20_000;
+/**
+ * Bound on memoized tile searches per chip, so memory stays flat on any sweep (about
+ * 4 MB at the bound); large enough that a sweep whose inner axes are batch x seqlen
+ * (thousands of shapes per outer point) still hits when the outer axes repeat them.
+ */
+const TILE_MEMO_ENTRIES = 50_000;
 
 /** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
 const VU_ELEMS_PER_CYCLE = 8 * 128;
