@@ -2,19 +2,13 @@
 /** moesweep command-line entry point. */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { ConfigError } from "../model/config.js";
-import { RunRefused } from "../engine/run.js";
-import { SpecError } from "../spec/load.js";
-import { MergeError } from "../engine/merge.js";
-import { ShardError } from "../engine/shard.js";
+import { InputError } from "../errors.js";
 import { evalCommand } from "./commands/eval.js";
 import { mergeCommand } from "./commands/merge.js";
 import { compareCommand } from "./commands/compare.js";
 import { figuresCommand } from "./commands/figures.js";
-import { FigureInputError } from "../report/figures/data.js";
-import { CompareInputError } from "../report/compare.js";
 import { planCommand } from "./commands/plan.js";
-import { runCommand, UsageFault } from "./commands/run.js";
+import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
 
 function fail(message: string): never {
@@ -46,7 +40,7 @@ async function main(): Promise<void> {
       .version()
       .parseAsync();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SpecError || err instanceof RunRefused || err instanceof UsageFault || err instanceof ShardError || err instanceof MergeError || err instanceof CompareInputError || err instanceof FigureInputError) fail(err.message);
+    if (err instanceof InputError) fail(err.message);
     throw err;
   }
 }

@@ -4,9 +4,10 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { InputError } from "../errors.js";
 import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
 
-export class MergeError extends Error {}
+export class MergeError extends InputError {}
 
 interface ShardOutput {
   dir: string;

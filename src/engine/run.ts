@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
+import { InputError } from "../errors.js";
 import { Piscina } from "piscina";
 import { shardRange, SweepPlan, type IndexRange } from "../plan/plan.js";
 import { specHash, type ResolvedSpec } from "../spec/resolved.js";
@@ -19,7 +20,7 @@ import { csvText, ERROR_COLUMNS, failedChunk, type ChunkCounts, type ChunkResult
 import { gitCommit, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
-export class RunRefused extends Error {}
+export class RunRefused extends InputError {}
 
 export interface RunOptions {
   spec: ResolvedSpec;

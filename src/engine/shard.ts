@@ -1,3 +1,5 @@
+import { InputError } from "../errors.js";
+
 /** Which shard this process runs: --shard i/n, or the scheduler's environment (Slurm arrays, Kubernetes Indexed Jobs). */
 
 export interface Shard {
@@ -5,7 +7,7 @@ export interface Shard {
   count: number;
 }
 
-export class ShardError extends Error {}
+export class ShardError extends InputError {}
 
 /** Parse "i/n" (0-based i). */
 export function parseShard(text: string): Shard {

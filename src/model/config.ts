@@ -4,6 +4,7 @@
  * Pure: no I/O.
  */
 import { createHash } from "node:crypto";
+import { InputError } from "../errors.js";
 import { CHIPS, CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
 import { MODELS, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
 
@@ -96,10 +97,9 @@ export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map(
 export const FIELD_NAMES: readonly FieldName[] = FIELDS.map((s) => s.name);
 
 /** A rejected configuration: names the field, its value and what is allowed. */
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(readonly field: string, readonly value: unknown, readonly allowed: string) {
     super(`${field} = ${JSON.stringify(value)}: ${allowed}`);
-    this.name = "ConfigError";
   }
 }
 

@@ -8,8 +8,9 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parse } from "csv-parse";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { InputError } from "../errors.js";
 
-export class CompareInputError extends Error {}
+export class CompareInputError extends InputError {}
 
 export interface CompareOptions {
   by: string[];

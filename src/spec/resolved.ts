@@ -3,14 +3,10 @@
  * (zod, yaml) that only the main thread uses.
  */
 import { createHash } from "node:crypto";
+import { InputError } from "../errors.js";
 import type { FieldName } from "../model/config.js";
 
-export class SpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SpecError";
-  }
-}
+export class SpecError extends InputError {}
 
 /** One axis of the grid: a single field, or a zip group whose fields vary together. */
 export interface Axis {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DEFAULT_CHUNK_SIZE, runSweep } from "../../engine/run.js";
 import { parseShard, shardDirName, shardFromEnv } from "../../engine/shard.js";
 import { loadSpecFile } from "../../spec/load.js";
+import { InputError } from "../../errors.js";
 
 export const runCommand = {
   command: "run <spec>",
@@ -42,4 +43,4 @@ export const runCommand = {
 };
 
 /** A bad command-line value: exit 2. */
-export class UsageFault extends Error {}
+export class UsageFault extends InputError {}

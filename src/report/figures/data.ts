@@ -3,10 +3,11 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { FIELD_NAMES } from "../../model/config.js";
 import { resultsPath } from "../compare.js";
+import { InputError } from "../../errors.js";
 
 export type Row = Record<string, string>;
 
-export class FigureInputError extends Error {}
+export class FigureInputError extends InputError {}
 
 export function loadRows(dir: string): { path: string; columns: string[]; rows: Row[] } {
   let path: string;
