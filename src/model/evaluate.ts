@@ -44,7 +44,7 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
   const ph = phaseShape(config, par);
   const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
   const backend = backendFor(config);
-  const ops = buildPhaseOps(config, par, imbalance) as TimedOp[];
+  const ops = buildPhaseOps(config, par, ph, imbalance) as TimedOp[];
   for (const op of ops) op.timing = backend.time(op);
 
   let phaseNs = 0;

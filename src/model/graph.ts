@@ -16,7 +16,7 @@ import { product } from "./numeric.js";
 const FIRST_FUSION_INDEX = 2;
 const FUSION_PLACEHOLDER = "{fusion}";
 
-interface PhaseShape {
+export interface PhaseShape {
   isDecode: boolean;
   /** Tokens per request this step: input_seqlen (prefill) or decode_width. */
   seqlen: number;
@@ -33,8 +33,7 @@ export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
   };
 }
 
-export function buildPhaseOps(c: MoeConfig, p: Parallelism, imb: Imbalance): Op[] {
-  const ph = phaseShape(c, p);
+export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): Op[] {
   const ops: Op[] = [];
   const B = p.localBatch, S = ph.seqlen;
   const ctx = (block: Block): OpContext => ({ count: ph.count, block });

@@ -51,10 +51,7 @@ export class TimingBackend {
   }
 
   time(op: Op): OpTiming {
-    return this.compute(op.cost);
-  }
-
-  private compute(cost: OpCost): OpTiming {
+    const cost = op.cost;
     switch (cost.kind) {
       case "einsum": {
         const [mxu, vpu] = this.matmulCompute(cost.b, cost.m, cost.n, cost.k);
