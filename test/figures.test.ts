@@ -103,8 +103,7 @@ describe("moesweep figures (CLI)", () => {
 });
 
 describe("figure kind names", () => {
-  it("the CLI's list (free of vega imports) matches the kinds", async () => {
-    const { KIND_NAMES: cliNames } = await import("../src/report/figures/kinds.js");
-    expect([...cliNames]).toEqual(KIND_NAMES);
+  it("are the four documented kinds, in the order help and README list them", () => {
+    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap"]);
   });
 });

@@ -49,4 +49,9 @@ export function sliceRows(rows: Row[], shown: string[]): { rows: Row[]; caption:
   return { rows: kept, caption: fixed.map(([c, v]) => `${c} = ${v}`).join(", ") };
 }
 
+/** The config columns (as opposed to outputs) of a result set. */
+export function configColumnsOf(rows: Row[]): string[] {
+  return rows.length ? Object.keys(rows[0]).filter((c) => CONFIG_COLUMNS.has(c)) : [];
+}
+
 export const num = (v: string | undefined) => (v === undefined || v === "" ? NaN : Number(v));

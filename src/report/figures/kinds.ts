@@ -3,7 +3,7 @@
  * produces them, and turns result rows into a vega-lite spec with inline data.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { FigureInputError, num, sliceRows, type Row } from "./data.js";
+import { configColumnsOf, FigureInputError, num, sliceRows, type Row } from "./data.js";
 
 export interface FigureKind {
   name: string;
@@ -45,140 +45,6 @@ function slowdownOverBalanced(rows: Row[], metric: string, configCols: string[])
   return rows.filter((r) => balanced.has(groupKey(r)) && r[metric] !== "").map((r) => ({ row: r, slowdown: num(r[metric]) / balanced.get(groupKey(r))! }));
 }
 
-const configColumnsOf = (rows: Row[], all: Set<string>) => (rows.length ? Object.keys(rows[0]).filter((c) => all.has(c)) : []);
-
-export function figureKinds(configFields: Set<string>): FigureKind[] {
-  return [
-    {
-      name: "skew",
-      title: "Receiver skew of the dispatch/combine all-to-all",
-      sweep: "sweeps/paper/skew.yaml",
-      needs: ["model", "effective_expert_load_imbalance_factor", "expert_load_imbalance_factor", "receiver_skew", "expert_parallelism_degree", "num_worst_case_experts"],
-      build(rows) {
-        const seen = new Set<string>();
-        const values = rows.filter((r) => {
-          const k = [r.model, r.expert_parallelism_degree, r.num_worst_case_experts, r.effective_expert_load_imbalance_factor].join("|");
-          if (seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        }).map((r) => ({
-          model: r.model, f: num(r.effective_expert_load_imbalance_factor), skew: num(r.receiver_skew),
-          EP: num(r.expert_parallelism_degree), W: `W = ${r.num_worst_case_experts}`,
-        }));
-        const models = new Set(values.map((v) => v.model)).size;
-        return {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          title: { text: this.title, subtitle: ["busiest / mean device; lines by EP, dashes by hot experts W"] },
-          data: { values },
-          ...(models > 1 ? { facet: { column: { field: "model", title: null } }, spec: skewLayer() } : skewLayer()),
-          config: BASE_CONFIG,
-        } as TopLevelSpec;
-      },
-    },
-    {
-      name: "breakdown",
-      title: "MoE layer time by component",
-      sweep: "sweeps/paper/breakdown.yaml",
-      needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", ...COMPONENTS.map((c) => c.column)],
-      build(rows) {
-        const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
-        const values = slice.flatMap((r) => COMPONENTS.map((c, order) => ({
-          phase: r.phase, EP: `EP = ${r.expert_parallelism_degree}`, EPn: num(r.expert_parallelism_degree),
-          f: fLabel(r), fn: num(r.effective_expert_load_imbalance_factor), component: c.label, order, time_us: us(r[c.column]),
-        })));
-        return {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          title: titled(this.title, caption),
-          data: { values },
-          facet: {
-            row: { field: "phase", title: null, sort: ["prefill", "decode"] },
-            column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } },
-          },
-          resolve: { scale: { y: "independent" } },
-          spec: {
-            width: 130, height: 120,
-            mark: { type: "bar" },
-            encoding: {
-              x: { field: "f", type: "ordinal", sort: { field: "fn" }, title: "Imbalance factor f", axis: { labelAngle: 0 } },
-              y: { field: "time_us", type: "quantitative", aggregate: "sum", title: "Time per layer (µs)", stack: "zero" },
-              color: { field: "component", type: "nominal", title: null, sort: COMPONENTS.map((c) => c.label), scale: { domain: COMPONENTS.map((c) => c.label) } },
-              order: { field: "order", type: "quantitative" },
-              tooltip: [{ field: "component" }, { field: "time_us", format: ".1f", title: "µs" }],
-            },
-          },
-          config: BASE_CONFIG,
-        } as TopLevelSpec;
-      },
-    },
-    {
-      name: "latency",
-      title: "TTFT and time per output token, over the balanced case",
-      sweep: "sweeps/paper/latency.yaml",
-      needs: ["model", "chip", "phase", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "prefill_time_ns", "decode_time_per_token_ns"],
-      build(rows) {
-        const { rows: slice, caption } = sliceRows(rows, ["model", "chip", "phase", "expert_load_imbalance_factor"]);
-        const cols = configColumnsOf(slice, configFields);
-        const pre = slowdownOverBalanced(slice.filter((r) => r.phase === "prefill"), "prefill_time_ns", cols);
-        const dec = slowdownOverBalanced(slice.filter((r) => r.phase === "decode"), "decode_time_per_token_ns", cols);
-        const values = [...pre, ...dec].map(({ row, slowdown }) => ({
-          metric: row.phase === "prefill" ? "TTFT (prefill)" : "Time per output token (decode)",
-          series: `${row.model} on ${row.chip}`, f: num(row.effective_expert_load_imbalance_factor), slowdown,
-        }));
-        return {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          title: titled(this.title, caption),
-          data: { values },
-          facet: { column: { field: "metric", title: null, sort: ["TTFT (prefill)", "Time per output token (decode)"] } },
-          spec: {
-            width: 200, height: 150,
-            mark: { type: "line", point: true },
-            encoding: {
-              x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
-              y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "Slowdown over balanced (x)" },
-              color: { field: "series", type: "nominal", title: null },
-            },
-          },
-          config: { ...BASE_CONFIG, legend: { ...BASE_CONFIG.legend, columns: 2 } },
-        } as TopLevelSpec;
-      },
-    },
-    {
-      name: "heatmap",
-      title: "MoE layer slowdown over balanced routing",
-      sweep: "sweeps/paper/heatmap.yaml",
-      needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "moe_layer_time_ns"],
-      build(rows) {
-        const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
-        const cols = configColumnsOf(slice, configFields);
-        const values = slowdownOverBalanced(slice, "moe_layer_time_ns", cols).map(({ row, slowdown }) => ({
-          phase: row.phase, EP: num(row.expert_parallelism_degree), f: fLabel(row), fn: num(row.effective_expert_load_imbalance_factor), slowdown,
-        }));
-        return {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          title: titled(this.title, caption),
-          data: { values },
-          facet: { column: { field: "phase", title: null, sort: ["prefill", "decode"] } },
-          spec: {
-            width: { step: 30 }, height: { step: 22 },
-            encoding: {
-              x: { field: "f", type: "ordinal", sort: { field: "fn" }, title: "Imbalance factor f", axis: { labelAngle: 0 } },
-              y: { field: "EP", type: "ordinal", title: "Expert parallelism (EP)", sort: "ascending" },
-            },
-            layer: [
-              { mark: { type: "rect" }, encoding: { color: { field: "slowdown", type: "quantitative", title: "Slowdown (x)", scale: { scheme: "orangered", zero: false } } } },
-              { mark: { type: "text", fontSize: 8.5 }, encoding: { text: { field: "slowdown", type: "quantitative", format: ".2f" }, color: { condition: { test: "datum.slowdown > 1.8", value: "white" }, value: "black" } } },
-            ],
-          },
-          config: { ...BASE_CONFIG, axis: { ...BASE_CONFIG.axis, grid: false }, legend: { ...BASE_CONFIG.legend, direction: "horizontal", gradientLength: 140 } },
-        } as TopLevelSpec;
-      },
-    },
-  ];
-}
-
-/** Figure kind names (kept free of vega imports, for the CLI's option parsing). */
-export const KIND_NAMES = ["skew", "breakdown", "latency", "heatmap"] as const;
-
 const COMPONENTS = [
   { column: "router_ns", label: "router" },
   { column: "dispatch_all_to_all_ns", label: "dispatch all-to-all" },
@@ -188,6 +54,137 @@ const COMPONENTS = [
   { column: "combine_all_to_all_ns", label: "combine all-to-all" },
   { column: "combine_ns", label: "weighted combine" },
 ] as const;
+
+/** Every figure kind. This module loads no vega, so the CLI can list the kinds cheaply. */
+export const FIGURE_KINDS: FigureKind[] = [
+  {
+    name: "skew",
+    title: "Receiver skew of the dispatch/combine all-to-all",
+    sweep: "sweeps/paper/skew.yaml",
+    needs: ["model", "effective_expert_load_imbalance_factor", "expert_load_imbalance_factor", "receiver_skew", "expert_parallelism_degree", "num_worst_case_experts"],
+    build(rows) {
+      const seen = new Set<string>();
+      const values = rows.filter((r) => {
+        const k = [r.model, r.expert_parallelism_degree, r.num_worst_case_experts, r.effective_expert_load_imbalance_factor].join("|");
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      }).map((r) => ({
+        model: r.model, f: num(r.effective_expert_load_imbalance_factor), skew: num(r.receiver_skew),
+        EP: num(r.expert_parallelism_degree), W: `W = ${r.num_worst_case_experts}`,
+      }));
+      const models = new Set(values.map((v) => v.model)).size;
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: { text: this.title, subtitle: ["busiest / mean device; lines by EP, dashes by hot experts W"] },
+        data: { values },
+        ...(models > 1 ? { facet: { column: { field: "model", title: null } }, spec: skewLayer() } : skewLayer()),
+        config: BASE_CONFIG,
+      } as TopLevelSpec;
+    },
+  },
+  {
+    name: "breakdown",
+    title: "MoE layer time by component",
+    sweep: "sweeps/paper/breakdown.yaml",
+    needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", ...COMPONENTS.map((c) => c.column)],
+    build(rows) {
+      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
+      const values = slice.flatMap((r) => COMPONENTS.map((c, order) => ({
+        phase: r.phase, EP: `EP = ${r.expert_parallelism_degree}`, EPn: num(r.expert_parallelism_degree),
+        f: fLabel(r), fn: num(r.effective_expert_load_imbalance_factor), component: c.label, order, time_us: us(r[c.column]),
+      })));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: {
+          row: { field: "phase", title: null, sort: ["prefill", "decode"] },
+          column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } },
+        },
+        resolve: { scale: { y: "independent" } },
+        spec: {
+          width: 130, height: 120,
+          mark: { type: "bar" },
+          encoding: {
+            x: { field: "f", type: "ordinal", sort: { field: "fn" }, title: "Imbalance factor f", axis: { labelAngle: 0 } },
+            y: { field: "time_us", type: "quantitative", aggregate: "sum", title: "Time per layer (µs)", stack: "zero" },
+            color: { field: "component", type: "nominal", title: null, sort: COMPONENTS.map((c) => c.label), scale: { domain: COMPONENTS.map((c) => c.label) } },
+            order: { field: "order", type: "quantitative" },
+            tooltip: [{ field: "component" }, { field: "time_us", format: ".1f", title: "µs" }],
+          },
+        },
+        config: BASE_CONFIG,
+      } as TopLevelSpec;
+    },
+  },
+  {
+    name: "latency",
+    title: "TTFT and time per output token, over the balanced case",
+    sweep: "sweeps/paper/latency.yaml",
+    needs: ["model", "chip", "phase", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "prefill_time_ns", "decode_time_per_token_ns"],
+    build(rows) {
+      const { rows: slice, caption } = sliceRows(rows, ["model", "chip", "phase", "expert_load_imbalance_factor"]);
+      const cols = configColumnsOf(slice);
+      const pre = slowdownOverBalanced(slice.filter((r) => r.phase === "prefill"), "prefill_time_ns", cols);
+      const dec = slowdownOverBalanced(slice.filter((r) => r.phase === "decode"), "decode_time_per_token_ns", cols);
+      const values = [...pre, ...dec].map(({ row, slowdown }) => ({
+        metric: row.phase === "prefill" ? "TTFT (prefill)" : "Time per output token (decode)",
+        series: `${row.model} on ${row.chip}`, f: num(row.effective_expert_load_imbalance_factor), slowdown,
+      }));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: { column: { field: "metric", title: null, sort: ["TTFT (prefill)", "Time per output token (decode)"] } },
+        spec: {
+          width: 200, height: 150,
+          mark: { type: "line", point: true },
+          encoding: {
+            x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
+            y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "Slowdown over balanced (x)" },
+            color: { field: "series", type: "nominal", title: null },
+          },
+        },
+        config: { ...BASE_CONFIG, legend: { ...BASE_CONFIG.legend, columns: 2 } },
+      } as TopLevelSpec;
+    },
+  },
+  {
+    name: "heatmap",
+    title: "MoE layer slowdown over balanced routing",
+    sweep: "sweeps/paper/heatmap.yaml",
+    needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "moe_layer_time_ns"],
+    build(rows) {
+      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
+      const cols = configColumnsOf(slice);
+      const values = slowdownOverBalanced(slice, "moe_layer_time_ns", cols).map(({ row, slowdown }) => ({
+        phase: row.phase, EP: num(row.expert_parallelism_degree), f: fLabel(row), fn: num(row.effective_expert_load_imbalance_factor), slowdown,
+      }));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: { column: { field: "phase", title: null, sort: ["prefill", "decode"] } },
+        spec: {
+          width: { step: 30 }, height: { step: 22 },
+          encoding: {
+            x: { field: "f", type: "ordinal", sort: { field: "fn" }, title: "Imbalance factor f", axis: { labelAngle: 0 } },
+            y: { field: "EP", type: "ordinal", title: "Expert parallelism (EP)", sort: "ascending" },
+          },
+          layer: [
+            { mark: { type: "rect" }, encoding: { color: { field: "slowdown", type: "quantitative", title: "Slowdown (x)", scale: { scheme: "orangered", zero: false } } } },
+            { mark: { type: "text", fontSize: 8.5 }, encoding: { text: { field: "slowdown", type: "quantitative", format: ".2f" }, color: { condition: { test: "datum.slowdown > 1.8", value: "white" }, value: "black" } } },
+          ],
+        },
+        config: { ...BASE_CONFIG, axis: { ...BASE_CONFIG.axis, grid: false }, legend: { ...BASE_CONFIG.legend, direction: "horizontal", gradientLength: 140 } },
+      } as TopLevelSpec;
+    },
+  },
+];
+
+export const KIND_NAMES: string[] = FIGURE_KINDS.map((k) => k.name);
+
 
 function skewLayer() {
   return {

@@ -3,12 +3,10 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { FIELD_NAMES } from "../../model/config.js";
 import { FigureInputError, loadRows } from "./data.js";
-import { figureKinds, type FigureKind } from "./kinds.js";
+import { FIGURE_KINDS as KINDS, KIND_NAMES } from "./kinds.js";
 
-export const KINDS: FigureKind[] = figureKinds(new Set<string>(FIELD_NAMES));
-export const KIND_NAMES: string[] = KINDS.map((k) => k.name);
+export { KIND_NAMES };
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
