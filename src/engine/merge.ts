@@ -5,6 +5,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
+import { addCounts, zeroCounts } from "./rows.js";
 import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
 
 export class MergeError extends InputError {}
@@ -107,19 +108,19 @@ export function mergeShards(dirs: string[], outDir: string): Manifest {
   }
   for (const f of [RESULTS, ERRORS]) renameSync(tmp(f), join(outDir, f));
   const first = shards[0].manifest;
-  const sum = (k: "evaluated" | "filtered" | "invalid" | "failed") => shards.reduce((t, s) => t + s.manifest.points[k], 0);
+  const counts = shards.reduce((t, s) => addCounts(t, s.manifest.checkpoint.counts), zeroCounts());
   const elapsed = Math.max(...shards.map((s) => s.manifest.elapsed_s));
   const merged: Manifest = {
     ...first,
     shard: null,
     range: { start: 0, end: first.grid_points },
     workers: shards.reduce((t, s) => t + s.manifest.workers, 0),
-    points: { total: first.grid_points, done: first.grid_points, evaluated: sum("evaluated"), filtered: sum("filtered"), invalid: sum("invalid"), failed: sum("failed") },
+    points: { total: first.grid_points, done: first.grid_points, ...counts },
     checkpoint: {
       next_index: first.grid_points,
       results_bytes: statSync(join(outDir, RESULTS)).size,
       errors_bytes: statSync(join(outDir, ERRORS)).size,
-      counts: { evaluated: sum("evaluated"), filtered: sum("filtered"), invalid: sum("invalid"), failed: sum("failed") },
+      counts,
     },
     started_at: shards.map((s) => s.manifest.started_at).sort()[0],
     ended_at: shards.map((s) => s.manifest.ended_at ?? "").sort().pop() ?? null,

@@ -21,6 +21,12 @@ export interface ChunkCounts {
   failed: number;
 }
 
+export const zeroCounts = (): ChunkCounts => ({ evaluated: 0, filtered: 0, invalid: 0, failed: 0 });
+
+export function addCounts(a: ChunkCounts, b: ChunkCounts): ChunkCounts {
+  return { evaluated: a.evaluated + b.evaluated, filtered: a.filtered + b.filtered, invalid: a.invalid + b.invalid, failed: a.failed + b.failed };
+}
+
 export interface ChunkResult {
   start: number;
   end: number;

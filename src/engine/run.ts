@@ -16,7 +16,7 @@ import { shardRange, SweepPlan, type IndexRange } from "../plan/plan.js";
 import { specHash, type ResolvedSpec } from "../spec/resolved.js";
 import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
-import { csvText, ERROR_COLUMNS, failedChunk, type ChunkCounts, type ChunkResult } from "./rows.js";
+import { addCounts, csvText, ERROR_COLUMNS, failedChunk, zeroCounts, type ChunkResult } from "./rows.js";
 import { gitCommit, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
@@ -53,8 +53,6 @@ export const DEFAULT_CHUNK_SIZE = 2048;
  */
 const YOUNG_GENERATION_MB = 8;
 const OLD_GENERATION_MB = 96;
-
-const zeroCounts = (): ChunkCounts => ({ evaluated: 0, filtered: 0, invalid: 0, failed: 0 });
 
 export async function runSweep(opts: RunOptions): Promise<RunSummary> {
   const plan = new SweepPlan(opts.spec);
@@ -131,11 +129,7 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
       pending.delete(nextToWrite);
       if (res.resultsCsv) resultsBytes += writeSync(resultsFd, res.resultsCsv, resultsBytes);
       if (res.errorsCsv) errorsBytes += writeSync(errorsFd, res.errorsCsv, errorsBytes);
-      const c = written.counts;
-      written = {
-        next_index: res.end, results_bytes: resultsBytes, errors_bytes: errorsBytes,
-        counts: { evaluated: c.evaluated + res.counts.evaluated, filtered: c.filtered + res.counts.filtered, invalid: c.invalid + res.counts.invalid, failed: c.failed + res.counts.failed },
-      };
+      written = { next_index: res.end, results_bytes: resultsBytes, errors_bytes: errorsBytes, counts: addCounts(written.counts, res.counts) };
       nextToWrite = res.end;
       progress.update(nextToWrite - range.start);
     }
