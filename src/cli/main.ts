@@ -3,6 +3,8 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../errors.js";
+import { describeFsError, isFsError } from "../engine/io-error.js";
+import { FIELD_BY_NAME } from "../model/config.js";
 import { evalCommand } from "./commands/eval.js";
 import { mergeCommand } from "./commands/merge.js";
 import { compareCommand } from "./commands/compare.js";
@@ -33,16 +35,27 @@ async function main(): Promise<void> {
       .parserConfiguration({ "camel-case-expansion": false })
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .fail((msg, err) => {
-        if (err) throw err;
-        fail(msg);
+        // yargs's own parse errors (YError) are usage errors: one line, exit 2.
+        if (err && err.name !== "YError") throw err;
+        fail(usageMessage(msg ?? err?.message ?? "bad arguments"));
       })
       .help()
       .version()
       .parseAsync();
   } catch (err) {
     if (err instanceof InputError) fail(err.message);
+    if (isFsError(err)) fail(`${describeFsError(err)}; check the path, free space or permissions, then run the same command again`);
     throw err;
   }
+}
+
+/** yargs says "Not enough arguments following: model"; say which option needs what. */
+function usageMessage(msg: string): string {
+  const m = /^Not enough arguments following: (.+)$/.exec(msg);
+  if (!m) return `${msg} (see --help)`;
+  const spec = FIELD_BY_NAME.get(m[1]);
+  const allowed = spec?.choices ? `: one of ${spec.choices.join(", ")}` : spec ? `: ${spec.describe}` : "";
+  return `--${m[1]} needs a value${allowed}`;
 }
 
 void main();

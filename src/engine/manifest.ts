@@ -1,7 +1,9 @@
 /** manifest.json: what a run is, how far it got, and where to resume. Written atomically. */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolvedSpec } from "../spec/resolved.js";
+import { InputError } from "../errors.js";
+import type { CompactSpec } from "../spec/resolved.js";
+import { writeAll, type FileDigest } from "./integrity.js";
 import type { ChunkCounts } from "./rows.js";
 
 export type RunStatus = "running" | "interrupted" | "complete";
@@ -11,13 +13,17 @@ export interface Checkpoint {
   next_index: number;
   results_bytes: number;
   errors_bytes: number;
+  /** sha256 of results.csv's first results_bytes bytes (and of errors.csv's first errors_bytes). */
+  results_sha256: string;
+  errors_sha256: string;
   counts: ChunkCounts;
 }
 
 export interface Manifest {
   moesweep_version: string;
   spec_hash: string;
-  spec: ResolvedSpec;
+  /** The resolved spec, ranges kept as ranges (the hash covers every value). */
+  spec: CompactSpec;
   git_commit: string | null;
   node_version: string;
   workers: number;
@@ -34,16 +40,34 @@ export interface Manifest {
   ended_at: string | null;
   elapsed_s: number;
   points_per_s: number;
+  /** Size and sha256 of each output file, recorded when the run completes. */
+  files?: Record<string, FileDigest>;
 }
 
 export const MANIFEST = "manifest.json";
 export const RESULTS = "results.csv";
 export const ERRORS = "errors.csv";
 
+/** A manifest.json that cannot be read or is not one moesweep wrote: exit 2. */
+export class ManifestError extends InputError {}
+
+const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/** The folder's manifest, or null when it has none. Throws ManifestError when it is unreadable or malformed. */
 export function readManifest(dir: string): Manifest | null {
   const path = join(dir, MANIFEST);
   if (!existsSync(path)) return null;
-  return JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  } catch (err) {
+    throw new ManifestError(`${path} is not valid JSON (${(err as Error).message.split("\n")[0]}): it cannot be trusted; pass --restart to start over, or choose another --out`);
+  }
+  const cp = m?.checkpoint;
+  const ok = typeof m === "object" && m !== null && typeof m.spec_hash === "string" && typeof m.status === "string" && m.range && isCount(m.range.start) && isCount(m.range.end)
+    && cp && isCount(cp.next_index) && isCount(cp.results_bytes) && isCount(cp.errors_bytes) && cp.counts && typeof m.spec?.name === "string";
+  if (!ok) throw new ManifestError(`${path} is not a moesweep manifest (fields missing or of the wrong type): pass --restart to start over, or choose another --out`);
+  return m;
 }
 
 /** Write to a temporary file, fsync, then rename over the old manifest: never torn. */
@@ -52,10 +76,19 @@ export function writeManifest(dir: string, m: Manifest): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, JSON.stringify(m, null, 2) + "\n");
+    writeAll(fd, Buffer.from(JSON.stringify(m, null, 2) + "\n"), 0);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/** What each output file should hold per the manifest (the completed files, else the checkpoint). */
+export function outputDigests(m: Manifest): [string, FileDigest | null][] {
+  const cp = m.checkpoint;
+  return [
+    [RESULTS, m.files?.[RESULTS] ?? (cp.results_sha256 ? { bytes: cp.results_bytes, sha256: cp.results_sha256 } : null)],
+    [ERRORS, m.files?.[ERRORS] ?? (cp.errors_sha256 ? { bytes: cp.errors_bytes, sha256: cp.errors_sha256 } : null)],
+  ];
 }

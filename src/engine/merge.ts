@@ -2,11 +2,14 @@
  * Merge shard outputs into one result set, byte-identical to an unsharded run.
  * Everything is checked before anything is written.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { addCounts, zeroCounts } from "./rows.js";
-import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
+import { describeMismatch, fileSize, isMismatch, verifyPrefix, type FileDigest } from "./integrity.js";
+import { lockFolder } from "./lock.js";
+import { outputDigests, ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
 
 export class MergeError extends InputError {}
 
@@ -21,9 +24,28 @@ function loadShard(dir: string): ShardOutput {
   try {
     manifest = readManifest(dir)!;
   } catch (err) {
-    throw new MergeError(`${dir}: manifest.json is not valid JSON: ${(err as Error).message}`);
+    throw new MergeError(`${dir}: ${(err as Error).message.split(": it cannot")[0].split(" (fields")[0]}`);
   }
   return { dir, manifest };
+}
+
+/**
+ * A completed folder's files must be exactly what its run wrote: size and sha256
+ * as recorded at completion (size only for manifests older than digests).
+ */
+export function verifyRunFiles(dir: string, m: Manifest, label: string, rerun: string): void {
+  for (const [f, expected] of outputDigests(m)) {
+    const path = join(dir, f);
+    const size = fileSize(path);
+    if (expected) {
+      const r = verifyPrefix(path, expected, true, size);
+      if (isMismatch(r)) throw new MergeError(`${label}: ${describeMismatch(f, expected, r, "its manifest")}; ${rerun}`);
+    } else {
+      const bytes = f === RESULTS ? m.checkpoint.results_bytes : m.checkpoint.errors_bytes;
+      if (size === null) throw new MergeError(`${label}: ${f} is missing`);
+      if (size !== bytes) throw new MergeError(`${label}: ${f} has ${size} bytes, its manifest says ${bytes}; ${rerun}`);
+    }
+  }
 }
 
 /** Validate the shards; returns them in index order. */
@@ -38,11 +60,7 @@ export function checkShards(dirs: string[]): ShardOutput[] {
     if (m.moesweep_version !== first.moesweep_version) throw new MergeError(`${label}: made by moesweep ${m.moesweep_version}, ${shards[0].dir} by ${first.moesweep_version}`);
     if (m.shard.count !== first.shard!.count) throw new MergeError(`${label}: one of ${m.shard.count} shards, ${shards[0].dir} one of ${first.shard!.count}`);
     if (m.status !== "complete") throw new MergeError(`${label}: incomplete (${m.status}, ${m.points.done}/${m.points.total} points); rerun its command to finish it`);
-    for (const [f, bytes] of [[RESULTS, m.checkpoint.results_bytes], [ERRORS, m.checkpoint.errors_bytes]] as const) {
-      const path = join(dir, f);
-      if (!existsSync(path)) throw new MergeError(`${label}: ${f} is missing`);
-      if (statSync(path).size !== bytes) throw new MergeError(`${label}: ${f} has ${statSync(path).size} bytes, its manifest says ${bytes}; rerun its command to repair it`);
-    }
+    verifyRunFiles(dir, m, label, "rerun its command with --restart to redo it");
   }
   const byIndex = new Map<number, ShardOutput>();
   for (const s of shards) {
@@ -64,8 +82,8 @@ export function checkShards(dirs: string[]): ShardOutput[] {
   return ordered;
 }
 
-/** Append a file to fd, skipping its first line (the CSV header) unless keepHeader. */
-function appendFile(fd: number, path: string, keepHeader: boolean): void {
+/** Append a file to fd (and to its running hash), skipping its first line (the CSV header) unless keepHeader. */
+function appendFile(fd: number, hash: Hash, path: string, keepHeader: boolean): void {
   const src = openSync(path, "r");
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
@@ -80,6 +98,7 @@ function appendFile(fd: number, path: string, keepHeader: boolean): void {
         skipping = false;
       }
       writeSync(fd, buf, from, n - from);
+      hash.update(buf.subarray(from, n));
     }
   } finally {
     closeSync(src);
@@ -88,16 +107,30 @@ function appendFile(fd: number, path: string, keepHeader: boolean): void {
 
 export function mergeShards(dirs: string[], outDir: string): Manifest {
   const shards = checkShards(dirs);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new MergeError(`--out ${outDir} is a file, not a folder; choose an empty folder`);
   if (existsSync(join(outDir, MANIFEST)) || existsSync(join(outDir, RESULTS))) {
     throw new MergeError(`${outDir} already holds a run; choose an empty --out`);
   }
   mkdirSync(outDir, { recursive: true });
+  const release = lockFolder(outDir, "moesweep merge");
+  try {
+    return writeMerged(shards, outDir);
+  } finally {
+    release();
+  }
+}
+
+function writeMerged(shards: ShardOutput[], outDir: string): Manifest {
   const tmp = (f: string) => join(outDir, `.${f}.merging`);
+  const files: Record<string, FileDigest> = {};
   try {
     for (const f of [RESULTS, ERRORS]) {
       const fd = openSync(tmp(f), "w");
+      const hash = createHash("sha256");
       try {
-        shards.forEach((s, i) => appendFile(fd, join(s.dir, f), i === 0));
+        shards.forEach((s, i) => appendFile(fd, hash, join(s.dir, f), i === 0));
+        fsyncSync(fd);
+        files[f] = { bytes: fstatSync(fd).size, sha256: hash.digest("hex") };
       } finally {
         closeSync(fd);
       }
@@ -118,10 +151,13 @@ export function mergeShards(dirs: string[], outDir: string): Manifest {
     points: { total: first.grid_points, done: first.grid_points, ...counts },
     checkpoint: {
       next_index: first.grid_points,
-      results_bytes: statSync(join(outDir, RESULTS)).size,
-      errors_bytes: statSync(join(outDir, ERRORS)).size,
+      results_bytes: files[RESULTS].bytes,
+      errors_bytes: files[ERRORS].bytes,
+      results_sha256: files[RESULTS].sha256,
+      errors_sha256: files[ERRORS].sha256,
       counts,
     },
+    files,
     started_at: shards.map((s) => s.manifest.started_at).sort()[0],
     ended_at: shards.map((s) => s.manifest.ended_at ?? "").sort().pop() ?? null,
     updated_at: new Date().toISOString(),

@@ -5,7 +5,7 @@
  * chunk size, shard split or number of restarts. The engine knows nothing
  * about MoE: it moves index ranges and text.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,10 +13,13 @@ import pLimit from "p-limit";
 import { InputError } from "../errors.js";
 import { Piscina } from "piscina";
 import { shardRange, SweepPlan, type IndexRange } from "../plan/plan.js";
-import { specHash, type ResolvedSpec } from "../spec/resolved.js";
-import { ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
+import { compactSpec, specHash, type ResolvedSpec } from "../spec/resolved.js";
+import { describeMismatch, digestPrefixHash, DigestedFile, emptyHash, fileSize, isMismatch, verifyPrefix } from "./integrity.js";
+import { RunIoError } from "./io-error.js";
+import { lockFolder } from "./lock.js";
+import { ERRORS, MANIFEST, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
-import { addCounts, csvText, ERROR_COLUMNS, failedChunk, zeroCounts, type ChunkResult } from "./rows.js";
+import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, zeroCounts, type ChunkResult } from "./rows.js";
 import { gitCommit, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
@@ -35,6 +38,8 @@ export interface RunOptions {
   range?: IndexRange;
   /** Seconds between durable checkpoints. */
   checkpointEverySeconds?: number;
+  /** Run even above MAX_POINTS_UNASKED points or MAX_BYTES_UNASKED bytes. */
+  yes?: boolean;
 }
 
 export interface RunSummary {
@@ -63,53 +68,142 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
   const range: IndexRange = opts.range ?? (shard ? shardRange(plan.total, shard.index, shard.count) : { start: 0, end: plan.total });
   const dir = opts.outDir;
 
-  const resumed = prepareOutput(dir, hash, range, shard, opts.restart ?? false);
-  if (resumed?.status === "complete") {
-    return summarize(resumed, dir, "already complete; nothing to do (use --restart to run it again)");
+  const size = estimateOutput(plan, range);
+  if (!opts.yes && (size.points > MAX_POINTS_UNASKED || size.bytes > MAX_BYTES_UNASKED)) {
+    throw new RunRefused(`${opts.spec.name}: ${size.points} points, about ${formatBytes(size.bytes)} of results; more than ${MAX_POINTS_UNASKED.toExponential()} points or ${formatBytes(MAX_BYTES_UNASKED)} needs --yes (or shard it: --shard i/n)`);
   }
-  mkdirSync(dir, { recursive: true });
-  const resultsFd = openSync(join(dir, RESULTS), resumed ? "r+" : "w");
-  const errorsFd = openSync(join(dir, ERRORS), resumed ? "r+" : "w");
+  makeOutDir(dir);
+  const release = lockFolder(dir, `moesweep run ${opts.spec.name}`);
+  try {
+    const resumed = prepareOutput(dir, hash, range, shard, opts.restart ?? false);
+    if (resumed?.status === "complete") {
+      verifyComplete(dir, resumed);
+      return summarize(resumed, dir, "already complete; nothing to do (use --restart to run it again)");
+    }
+    if (!opts.quiet) {
+      const left = range.end - (resumed?.checkpoint.next_index ?? range.start);
+      process.stderr.write(`${opts.spec.name}: ${resumed ? `resuming, ${left} of ` : ""}${size.points} points, about ${formatBytes(size.bytes)} of results, ${workers} worker${workers > 1 ? "s" : ""} -> ${dir}\n`);
+    }
+    return await execute(opts, plan, hash, range, resumed, workers, chunkSize);
+  } finally {
+    release();
+  }
+}
 
-  let cp: Checkpoint;
-  if (resumed) {
-    cp = structuredClone(resumed.checkpoint);
-    // Anything past the checkpoint (a torn line, chunks written after it) is dropped and redone.
-    ftruncateSync(resultsFd, cp.results_bytes);
-    ftruncateSync(errorsFd, cp.errors_bytes);
-  } else {
-    const header = csvText([plan.columns]);
-    const errHeader = csvText([[...ERROR_COLUMNS]]);
-    cp = {
-      next_index: range.start,
-      results_bytes: writeSync(resultsFd, header, 0),
-      errors_bytes: writeSync(errorsFd, errHeader, 0),
-      counts: zeroCounts(),
-    };
+/** Points above which a run asks for --yes, and estimated output bytes likewise. */
+export const MAX_POINTS_UNASKED = 1e9;
+export const MAX_BYTES_UNASKED = 200e9;
+const SIZE_SAMPLE_POINTS = 32;
+
+/** Points in the range and the results.csv size they make, from the rows of a few sampled points. */
+function estimateOutput(plan: SweepPlan, range: IndexRange): { points: number; bytes: number } {
+  const points = range.end - range.start;
+  if (points === 0) return { points, bytes: 0 };
+  const sample = Math.min(points, SIZE_SAMPLE_POINTS);
+  let bytes = 0;
+  for (let s = 0; s < sample; s++) {
+    const i = range.start + Math.floor((s * points) / sample);
+    bytes += Buffer.byteLength(evaluateRange(plan, i, i + 1).resultsCsv);
   }
+  return { points, bytes: Math.round((bytes / sample) * points) };
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+  return `${i === 0 ? n : n.toPrecision(3)} ${units[i]}`;
+}
+
+function makeOutDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new RunRefused(`--out ${dir} is a file, not a folder; choose a folder`);
+  mkdirSync(dir, { recursive: true });
+}
+
+/** A complete run's files must still be exactly what it wrote. */
+function verifyComplete(dir: string, m: Manifest): void {
+  for (const [file, expected] of outputDigests(m)) {
+    if (!expected) continue;
+    const path = join(dir, file);
+    const r = verifyPrefix(path, expected, true, fileSize(path));
+    if (isMismatch(r)) throw new RunRefused(`${describeMismatch(path, expected, r, "the completed run")}; pass --restart to run it again`);
+  }
+}
+
+/**
+ * Open an output file to resume: it must hold at least the checkpoint's bytes
+ * with the checkpoint's digest; anything past them (a torn line, chunks written
+ * after the checkpoint) is cut off and redone.
+ */
+function reopenAt(dir: string, file: string, bytes: number, sha256: string | undefined): DigestedFile {
+  const path = join(dir, file);
+  const size = fileSize(path);
+  const expected = { bytes, sha256: sha256 ?? "" };
+  let hash;
+  if (sha256) {
+    const r = verifyPrefix(path, expected, false, size);
+    if (isMismatch(r)) throw new RunRefused(`${describeMismatch(path, expected, r, "the last checkpoint")}; it cannot be resumed: pass --restart to start over`);
+    hash = r.hash;
+  } else {
+    // A manifest from before digests were kept: sizes only.
+    if (size === null || size < bytes) throw new RunRefused(`${describeMismatch(path, expected, size === null ? { kind: "missing" } : { kind: "shorter", bytes: size }, "the last checkpoint")}; pass --restart to start over`);
+    hash = digestPrefixHash(path, bytes);
+  }
+  const fd = openSync(path, "r+");
+  ftruncateSync(fd, bytes);
+  return new DigestedFile(path, fd, bytes, hash);
+}
+
+async function execute(
+  opts: RunOptions, plan: SweepPlan, hash: string, range: IndexRange, resumed: Manifest | null, workers: number, chunkSize: number,
+): Promise<RunSummary> {
+  const dir = opts.outDir;
+  const shard = opts.shard ?? null;
+  let results: DigestedFile, errors: DigestedFile;
+  let counts = zeroCounts();
+  let nextIndex = range.start;
+  if (resumed) {
+    const c = resumed.checkpoint;
+    results = reopenAt(dir, RESULTS, c.results_bytes, c.results_sha256);
+    errors = reopenAt(dir, ERRORS, c.errors_bytes, c.errors_sha256);
+    counts = { ...c.counts };
+    nextIndex = c.next_index;
+  } else {
+    const open = (file: string) => new DigestedFile(join(dir, file), openSync(join(dir, file), "w"), 0, emptyHash());
+    results = open(RESULTS);
+    errors = open(ERRORS);
+    results.append(csvText([plan.columns]));
+    errors.append(csvText([[...ERROR_COLUMNS]]));
+  }
+  /** The state after the last fully appended chunk. */
+  const snapshot = (): Checkpoint => {
+    const r = results.digest(), e = errors.digest();
+    return { next_index: nextIndex, results_bytes: r.bytes, errors_bytes: e.bytes, results_sha256: r.sha256, errors_sha256: e.sha256, counts };
+  };
+  let written = snapshot();
+  let cp = written;
 
   const commit = gitCommit();
   const startedAt = resumed?.started_at ?? new Date().toISOString();
   const elapsedBefore = resumed?.elapsed_s ?? 0;
   const t0 = Date.now();
+  const compact = compactSpec(opts.spec);
   const manifestAt = (status: RunStatus): Manifest => {
     const elapsed = elapsedBefore + (Date.now() - t0) / 1000;
     const done = cp.next_index - range.start;
     return {
-      moesweep_version: MOESWEEP_VERSION, spec_hash: hash, spec: opts.spec, git_commit: commit,
+      moesweep_version: MOESWEEP_VERSION, spec_hash: hash, spec: compact, git_commit: commit,
       node_version: process.version, workers, chunk_size: chunkSize, range, shard, grid_points: plan.total,
       status, points: { total: range.end - range.start, done, ...cp.counts }, checkpoint: cp,
       started_at: startedAt, updated_at: new Date().toISOString(), ended_at: status === "running" ? null : new Date().toISOString(),
       elapsed_s: Number(elapsed.toFixed(3)), points_per_s: Math.round(done / Math.max(elapsed, 1e-9)),
+      ...(status === "complete" ? { files: { [RESULTS]: { bytes: cp.results_bytes, sha256: cp.results_sha256 }, [ERRORS]: { bytes: cp.errors_bytes, sha256: cp.errors_sha256 } } } : {}),
     };
   };
-  let resultsBytes = cp.results_bytes;
-  let errorsBytes = cp.errors_bytes;
-  let written: Checkpoint = structuredClone(cp);
   const checkpoint = (status: RunStatus) => {
-    fsyncSync(resultsFd);
-    fsyncSync(errorsFd);
-    cp = structuredClone(written);
+    results.sync();
+    errors.sync();
+    cp = written;
     writeManifest(dir, manifestAt(status));
   };
   checkpoint("running");
@@ -121,26 +215,34 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
   const everyMs = (opts.checkpointEverySeconds ?? 2) * 1000;
   let lastCheckpoint = Date.now();
 
+  let stopping = false;
+  let signalName = "";
+  /** The first write or fsync error (disk full, read-only, ...): the run stops at the last good chunk. */
+  let ioError: NodeJS.ErrnoException | null = null;
   const pending = new Map<number, ChunkResult>();
-  let nextToWrite = cp.next_index;
   const flush = () => {
-    let res: ChunkResult | undefined;
-    while ((res = pending.get(nextToWrite)) !== undefined) {
-      pending.delete(nextToWrite);
-      if (res.resultsCsv) resultsBytes += writeSync(resultsFd, res.resultsCsv, resultsBytes);
-      if (res.errorsCsv) errorsBytes += writeSync(errorsFd, res.errorsCsv, errorsBytes);
-      written = { next_index: res.end, results_bytes: resultsBytes, errors_bytes: errorsBytes, counts: addCounts(written.counts, res.counts) };
-      nextToWrite = res.end;
-      progress.update(nextToWrite - range.start);
-    }
-    if (Date.now() - lastCheckpoint >= everyMs) {
-      checkpoint("running");
-      lastCheckpoint = Date.now();
+    if (ioError) return;
+    try {
+      let res: ChunkResult | undefined;
+      while ((res = pending.get(nextIndex)) !== undefined) {
+        pending.delete(nextIndex);
+        results.append(res.resultsCsv);
+        errors.append(res.errorsCsv);
+        counts = addCounts(counts, res.counts);
+        nextIndex = res.end;
+        written = snapshot();
+        progress.update(nextIndex - range.start);
+      }
+      if (Date.now() - lastCheckpoint >= everyMs) {
+        checkpoint("running");
+        lastCheckpoint = Date.now();
+      }
+    } catch (err) {
+      ioError = err as NodeJS.ErrnoException;
+      stopping = true;
     }
   };
 
-  let stopping = false;
-  let signalName = "";
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopping) {
       // Second signal: leave now; the last checkpoint still resumes cleanly.
@@ -172,9 +274,9 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
 
   try {
     const inflight = new Set<Promise<void>>();
-    let dispatched = nextToWrite;
+    let dispatched = nextIndex;
     while (dispatched < range.end && !stopping) {
-      if (dispatched - nextToWrite >= windowPoints) {
+      if (dispatched - nextIndex >= windowPoints) {
         await Promise.race(inflight);
         continue;
       }
@@ -196,13 +298,25 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
     progress.stop();
   }
 
-  const status: RunStatus = nextToWrite >= range.end ? "complete" : "interrupted";
+  if (ioError) {
+    // Keep the last durable checkpoint if this one cannot be made durable too.
+    try { checkpoint("interrupted"); } catch { /* the previous manifest stands */ }
+    closeQuietly(results.fd, errors.fd);
+    throw new RunIoError(ioError, `${cp.next_index - range.start} of ${range.end - range.start} points are safe at the last checkpoint; fix that and run the same command again to resume`);
+  }
+  const status: RunStatus = nextIndex >= range.end ? "complete" : "interrupted";
   checkpoint(status);
-  closeSync(resultsFd);
-  closeSync(errorsFd);
+  closeSync(results.fd);
+  closeSync(errors.fd);
   const m = readManifest(dir)!;
   const note = status === "interrupted" ? `interrupted by ${signalName || "a stop"}; run the same command again to resume` : "";
   return summarize(m, dir, note);
+}
+
+function closeQuietly(...fds: number[]): void {
+  for (const fd of fds) {
+    try { closeSync(fd); } catch { /* already failing */ }
+  }
 }
 
 /**

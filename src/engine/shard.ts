@@ -30,13 +30,20 @@ function checked(index: number, count: number, source: string): Shard {
  */
 export function shardFromEnv(env: NodeJS.ProcessEnv, shardsOption: number | undefined): Shard | null {
   if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_COUNT !== undefined) {
+    if (!/^\d+$/.test(env.SLURM_ARRAY_TASK_ID) || !/^\d+$/.test(env.SLURM_ARRAY_TASK_COUNT) || !/^\d*$/.test(env.SLURM_ARRAY_TASK_MIN ?? "")) {
+      throw new ShardError(`SLURM_ARRAY_TASK_ID = "${env.SLURM_ARRAY_TASK_ID}", SLURM_ARRAY_TASK_COUNT = "${env.SLURM_ARRAY_TASK_COUNT}": expected whole numbers`);
+    }
     const id = Number(env.SLURM_ARRAY_TASK_ID);
     const min = Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
     return checked(id - min, Number(env.SLURM_ARRAY_TASK_COUNT), "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT");
   }
   if (env.JOB_COMPLETION_INDEX !== undefined) {
     if (shardsOption === undefined) throw new ShardError("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job): pass --shards <completions> so each pod knows the number of shards");
+    if (!/^\d+$/.test(env.JOB_COMPLETION_INDEX)) throw new ShardError(`JOB_COMPLETION_INDEX = "${env.JOB_COMPLETION_INDEX}": expected a whole number`);
     return checked(Number(env.JOB_COMPLETION_INDEX), shardsOption, "JOB_COMPLETION_INDEX/--shards");
+  }
+  if (shardsOption !== undefined) {
+    throw new ShardError(`--shards ${shardsOption} needs JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) for the shard index; elsewhere use --shard i/${shardsOption}`);
   }
   return null;
 }

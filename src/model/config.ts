@@ -36,6 +36,8 @@ export interface FieldSpec {
   group: FieldGroup;
   /** Inclusive minimum for numeric fields (checked before any cross-field rule). */
   min?: number;
+  /** Inclusive maximum: realistic bounds, so no value makes a point slow or meaningless. */
+  max?: number;
   /** Allowed values for string fields. */
   choices?: readonly string[];
   describe: string;
@@ -44,51 +46,57 @@ export interface FieldSpec {
 const f = (name: FieldName, kind: FieldKind, group: FieldGroup, describe: string, extra: Partial<FieldSpec> = {}): FieldSpec =>
   ({ name, kind, group, describe, ...extra });
 
+/** Upper bounds of size fields: tokens per request or batch, chips in a pod, model widths, counts. */
+export const SEQ_MAX = 2 ** 24;
+export const CHIPS_MAX = 2 ** 20;
+export const DIM_MAX = 2 ** 20;
+export const COUNT_MAX = 2 ** 16;
+
 /** Every config field, in the order used for CSV columns and the identity hash. */
 export const FIELDS: readonly FieldSpec[] = [
   f("model", "string", "identity", "model id (NeuSim configs/models name)", { choices: MODEL_IDS }),
   f("chip", "string", "identity", "chip id (NeuSim configs/chips name)", { choices: CHIP_IDS }),
   f("phase", "string", "identity", "inference phase", { choices: PHASES }),
-  f("global_batch_size", "int", "workload", "requests in the global batch", { min: 1 }),
-  f("input_seqlen", "int", "workload", "prompt tokens per request (prefill)", { min: 1 }),
-  f("output_seqlen", "int", "workload", "generated tokens per request (decode)", { min: 1 }),
-  f("decode_width", "int", "workload", "tokens decoded per step per request", { min: 1 }),
-  f("num_chips", "int", "parallelism", "chips in the ICI pod (default: max(dp*tp*pp, ep))", { min: 1 }),
-  f("data_parallelism_degree", "int", "parallelism", "data parallelism over ICI (dp)", { min: 1 }),
-  f("tensor_parallelism_degree", "int", "parallelism", "tensor parallelism over ICI (tp)", { min: 1 }),
-  f("pipeline_parallelism_degree", "int", "parallelism", "pipeline parallelism over ICI (pp)", { min: 1 }),
-  f("expert_parallelism_degree", "int", "parallelism", "devices the routed experts are spread over (EP)", { min: 1 }),
+  f("global_batch_size", "int", "workload", "requests in the global batch", { min: 1, max: SEQ_MAX }),
+  f("input_seqlen", "int", "workload", "prompt tokens per request (prefill)", { min: 1, max: SEQ_MAX }),
+  f("output_seqlen", "int", "workload", "generated tokens per request (decode)", { min: 1, max: SEQ_MAX }),
+  f("decode_width", "int", "workload", "tokens decoded per step per request", { min: 1, max: COUNT_MAX }),
+  f("num_chips", "int", "parallelism", "chips in the ICI pod (default: max(dp*tp*pp, ep))", { min: 1, max: CHIPS_MAX }),
+  f("data_parallelism_degree", "int", "parallelism", "data parallelism over ICI (dp)", { min: 1, max: CHIPS_MAX }),
+  f("tensor_parallelism_degree", "int", "parallelism", "tensor parallelism over ICI (tp)", { min: 1, max: CHIPS_MAX }),
+  f("pipeline_parallelism_degree", "int", "parallelism", "pipeline parallelism over ICI (pp)", { min: 1, max: CHIPS_MAX }),
+  f("expert_parallelism_degree", "int", "parallelism", "devices the routed experts are spread over (EP)", { min: 1, max: CHIPS_MAX }),
   f("expert_load_imbalance_factor", "number", "imbalance", "hot-expert load over balanced load (f); -1 = worst case E/K"),
   f("num_worst_case_experts", "int", "imbalance", "how many experts are equally hot (W), 1..K"),
-  f("d_model", "int", "model", "hidden size", { min: 1 }),
-  f("num_heads", "int", "model", "attention heads", { min: 1 }),
-  f("d_head", "int", "model", "attention head size", { min: 1 }),
-  f("d_ff", "int", "model", "dense FFN width (unused: every layer is costed as MoE, as NeuSim does)", { min: 1 }),
-  f("moe_d_ff", "int", "model", "expert FFN width", { min: 1 }),
-  f("num_layers", "int", "model", "transformer layers", { min: 1 }),
-  f("num_dense_layers", "int", "model", "dense layers (NeuSim ignores them; kept for identity)", { min: 0 }),
-  f("num_kv_heads", "int", "model", "KV heads", { min: 1 }),
-  f("num_shared_experts", "int", "model", "shared experts every token visits (S)", { min: 0 }),
-  f("num_routed_experts", "int", "model", "routed experts per MoE layer (E)"),
-  f("num_activated_routed_experts_per_token", "int", "model", "top-k routed experts per token (K)"),
-  f("num_limited_groups", "int", "model", "max expert groups a token is sent to (G)", { min: 1 }),
-  f("q_lora_rank", "int", "model", "MLA query LoRA rank", { min: 1 }),
-  f("kv_lora_rank", "int", "model", "MLA KV LoRA rank", { min: 1 }),
-  f("qk_nope_head_dim", "int", "model", "MLA no-RoPE head dim", { min: 1 }),
-  f("qk_rope_head_dim", "int", "model", "MLA RoPE head dim", { min: 1 }),
-  f("v_head_dim", "int", "model", "MLA value head dim", { min: 1 }),
-  f("num_sa", "int", "chip", "systolic arrays (MXUs) per chip", { min: 1 }),
-  f("sa_dim", "int", "chip", "systolic array dimension", { min: 1 }),
-  f("num_vu", "int", "chip", "vector units per chip", { min: 1 }),
-  f("num_vu_ports", "int", "chip", "VMEM ports of the vector units", { min: 1 }),
-  f("freq_GHz", "number", "chip", "clock frequency (GHz)", { min: 1e-9 }),
-  f("hbm_bw_GBps", "number", "chip", "HBM bandwidth (GB/s, NeuSim treats as GiB/s)", { min: 1e-9 }),
-  f("hbm_size_GB", "number", "chip", "HBM capacity (GiB)", { min: 1e-9 }),
-  f("hbm_latency_ns", "int", "chip", "HBM access latency floor (ns)", { min: 0 }),
-  f("vmem_size_MB", "number", "chip", "on-chip vector memory (MiB)", { min: 1e-9 }),
-  f("ici_bw_GBps", "number", "chip", "ICI bandwidth per axis (GB/s = bytes/ns)", { min: 1e-9 }),
-  f("ici_latency_ns", "int", "chip", "ICI per-hop latency (ns)", { min: 0 }),
-  f("dcn_bw_GBps", "number", "chip", "DCN bandwidth (GB/s)", { min: 1e-9 }),
+  f("d_model", "int", "model", "hidden size", { min: 1, max: DIM_MAX }),
+  f("num_heads", "int", "model", "attention heads", { min: 1, max: COUNT_MAX }),
+  f("d_head", "int", "model", "attention head size", { min: 1, max: DIM_MAX }),
+  f("d_ff", "int", "model", "dense FFN width (unused: every layer is costed as MoE, as NeuSim does)", { min: 1, max: DIM_MAX }),
+  f("moe_d_ff", "int", "model", "expert FFN width", { min: 1, max: DIM_MAX }),
+  f("num_layers", "int", "model", "transformer layers", { min: 1, max: COUNT_MAX }),
+  f("num_dense_layers", "int", "model", "dense layers (NeuSim ignores them; kept for identity)", { min: 0, max: COUNT_MAX }),
+  f("num_kv_heads", "int", "model", "KV heads", { min: 1, max: COUNT_MAX }),
+  f("num_shared_experts", "int", "model", "shared experts every token visits (S)", { min: 0, max: COUNT_MAX }),
+  f("num_routed_experts", "int", "model", "routed experts per MoE layer (E)", { max: COUNT_MAX }),
+  f("num_activated_routed_experts_per_token", "int", "model", "top-k routed experts per token (K)", { max: COUNT_MAX }),
+  f("num_limited_groups", "int", "model", "max expert groups a token is sent to (G)", { min: 1, max: COUNT_MAX }),
+  f("q_lora_rank", "int", "model", "MLA query LoRA rank", { min: 1, max: DIM_MAX }),
+  f("kv_lora_rank", "int", "model", "MLA KV LoRA rank", { min: 1, max: DIM_MAX }),
+  f("qk_nope_head_dim", "int", "model", "MLA no-RoPE head dim", { min: 1, max: DIM_MAX }),
+  f("qk_rope_head_dim", "int", "model", "MLA RoPE head dim", { min: 1, max: DIM_MAX }),
+  f("v_head_dim", "int", "model", "MLA value head dim", { min: 1, max: DIM_MAX }),
+  f("num_sa", "int", "chip", "systolic arrays (MXUs) per chip", { min: 1, max: COUNT_MAX }),
+  f("sa_dim", "int", "chip", "systolic array dimension", { min: 1, max: COUNT_MAX }),
+  f("num_vu", "int", "chip", "vector units per chip", { min: 1, max: COUNT_MAX }),
+  f("num_vu_ports", "int", "chip", "VMEM ports of the vector units", { min: 1, max: COUNT_MAX }),
+  f("freq_GHz", "number", "chip", "clock frequency (GHz)", { min: 1e-9, max: 1e3 }),
+  f("hbm_bw_GBps", "number", "chip", "HBM bandwidth (GB/s, NeuSim treats as GiB/s)", { min: 1e-9, max: 1e9 }),
+  f("hbm_size_GB", "number", "chip", "HBM capacity (GiB)", { min: 1e-9, max: 1e9 }),
+  f("hbm_latency_ns", "int", "chip", "HBM access latency floor (ns)", { min: 0, max: 1e9 }),
+  f("vmem_size_MB", "number", "chip", "on-chip vector memory (MiB)", { min: 1e-9, max: 1e9 }),
+  f("ici_bw_GBps", "number", "chip", "ICI bandwidth per axis (GB/s = bytes/ns)", { min: 1e-9, max: 1e9 }),
+  f("ici_latency_ns", "int", "chip", "ICI per-hop latency (ns)", { min: 0, max: 1e9 }),
+  f("dcn_bw_GBps", "number", "chip", "DCN bandwidth (GB/s)", { min: 1e-9, max: 1e9 }),
   f("ICI_topology", "string", "chip", "ICI torus shape", { choices: ["TORUS_2D", "TORUS_3D"] }),
   f("use_vu_for_small_matmul", "bool", "chip", "run small matmuls on the vector units when faster"),
 ];
@@ -128,7 +136,10 @@ function checkType(spec: FieldSpec, value: unknown): void {
   }
   if (kind === "int" && !Number.isInteger(value)) throw new ConfigError(name, value, "must be an integer");
   if (spec.min !== undefined && value < spec.min) {
-    throw new ConfigError(name, value, `must be >= ${spec.min}`);
+    throw new ConfigError(name, value, spec.max === undefined ? `must be >= ${spec.min}` : `must be from ${spec.min} to ${spec.max}`);
+  }
+  if (spec.max !== undefined && value > spec.max) {
+    throw new ConfigError(name, value, spec.min === undefined ? `must be <= ${spec.max}` : `must be from ${spec.min} to ${spec.max}`);
   }
 }
 
@@ -223,6 +234,7 @@ export function validateImbalanceFields(c: {
   }
   const EP = c.expert_parallelism_degree;
   if (!Number.isInteger(EP) || EP < 1) throw new ConfigError("expert_parallelism_degree", EP, "must be an integer >= 1");
+  if (EP > E) throw new ConfigError("expert_parallelism_degree", EP, `must be <= num_routed_experts = ${E} (a device without experts has nothing to route to)`);
 }
 
 /**

@@ -52,16 +52,20 @@ export function expandRange(r: Range, field: FieldName, path: string): number[] 
   const out: number[] = [];
   if ("step" in r) {
     const n = Math.floor((r.to - r.from) / r.step + 1e-9) + 1;
-    if (n > MAX_RANGE_VALUES) throw new SpecError(`${path}: expands to ${n} values (at most ${MAX_RANGE_VALUES})`);
+    if (!(n <= MAX_RANGE_VALUES)) throw new SpecError(`${path}: expands to ${n} values (at most ${MAX_RANGE_VALUES}); use a larger step`);
     for (let i = 0; i < n; i++) out.push(tidy(r.from + i * r.step));
   } else {
     if (r.from <= 0) throw new SpecError(`${path}: a geometric range needs from > 0`);
+    // Count first: a ratio barely above 1 would otherwise build billions of values before failing.
+    const n = Math.floor(Math.log(r.to / r.from) / Math.log(r.times) + 1e-9) + 1;
+    if (!(n <= MAX_RANGE_VALUES)) throw new SpecError(`${path}: expands to ${n} values (at most ${MAX_RANGE_VALUES}); use a larger times`);
     for (let v = r.from; v <= r.to * (1 + 1e-12); v *= r.times) out.push(tidy(v));
   }
   const spec = FIELD_BY_NAME.get(field)!;
   for (const [i, v] of out.entries()) {
     if (spec.kind === "int" && !Number.isInteger(v)) throw new SpecError(`${path}: value #${i} (${v}) is not an integer, but ${field} takes integers`);
     if (spec.min !== undefined && v < spec.min) throw new SpecError(`${path}: value #${i} (${v}) is below the minimum ${spec.min} of ${field}`);
+    if (spec.max !== undefined && v > spec.max) throw new SpecError(`${path}: value #${i} (${v}) is above the maximum ${spec.max} of ${field}`);
   }
   return out;
 }
@@ -89,8 +93,8 @@ export function resolveSpec(raw: unknown): ResolvedSpec {
     const v = spec.grid[field as keyof typeof spec.grid];
     if (v === undefined) continue;
     claim(field, `grid.${field}`);
-    const values = Array.isArray(v) ? v : expandRange(v as Range, field as FieldName, `grid.${field}`);
-    axes.push({ fields: [field as FieldName], values: values.map((x) => [x]) });
+    if (Array.isArray(v)) axes.push({ fields: [field as FieldName], values: v.map((x) => [x]) });
+    else axes.push({ fields: [field as FieldName], values: expandRange(v as Range, field as FieldName, `grid.${field}`).map((x) => [x]), range: { ...(v as Range) } });
   }
   const rawZip = (raw as { zip?: Record<string, unknown>[] }).zip ?? [];
   spec.zip.forEach((group, gi) => {

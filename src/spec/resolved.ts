@@ -13,6 +13,17 @@ export interface Axis {
   fields: FieldName[];
   /** values[i][j]: value of fields[j] at position i. */
   values: unknown[][];
+  /** The range the values were expanded from, when the spec gave one (kept compact in manifests). */
+  range?: { from: number; to: number; step?: number; times?: number };
+}
+
+/** A resolved spec as manifests store it: range axes as their range and value count, not every value. */
+export interface CompactSpec extends Omit<ResolvedSpec, "axes"> {
+  axes: (Axis | { fields: FieldName[]; range: NonNullable<Axis["range"]>; count: number })[];
+}
+
+export function compactSpec(spec: ResolvedSpec): CompactSpec {
+  return { ...spec, axes: spec.axes.map((a) => (a.range ? { fields: a.fields, range: a.range, count: a.values.length } : a)) };
 }
 
 /** The spec with ranges expanded: what the plan decodes and what the spec hash covers. */
@@ -27,5 +38,6 @@ export interface ResolvedSpec {
 
 /** Stable hash of the resolved spec: equal specs, equal hashes, whatever the file's formatting. */
 export function specHash(spec: ResolvedSpec): string {
-  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+  // Over the expanded values only (an axis's `range` is how it was written, not what it is).
+  return createHash("sha256").update(JSON.stringify(spec, (k, v) => (k === "range" ? undefined : v))).digest("hex").slice(0, 16);
 }

@@ -10,15 +10,15 @@ function valueSchema(spec: FieldSpec): z.ZodType {
   switch (spec.kind) {
     case "string": return z.enum(spec.choices as [string, ...string[]]);
     case "bool": return z.boolean();
-    case "int": {
-      const n = z.number().int();
-      return spec.min !== undefined ? n.min(spec.min) : n;
-    }
-    case "number": {
-      const n = z.number();
-      return spec.min !== undefined ? n.min(spec.min) : n;
-    }
+    case "int": return bounded(z.number().int(), spec);
+    case "number": return bounded(z.number(), spec);
   }
+}
+
+function bounded(n: z.ZodNumber, spec: FieldSpec): z.ZodNumber {
+  if (spec.min !== undefined) n = n.min(spec.min);
+  if (spec.max !== undefined) n = n.max(spec.max);
+  return n;
 }
 
 const numeric = (spec: FieldSpec) => spec.kind === "int" || spec.kind === "number";
@@ -44,7 +44,7 @@ for (const spec of FIELDS) {
 export const COLUMN_CHOICES = ["point_index", "config_key", ...FIELDS.map((f) => f.name), ...OUTPUT_COLUMNS] as const;
 
 export const sweepSpecSchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (it names the output folder)"),
+  name: z.string().max(100, "at most 100 characters (it names the output folder)").regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (it names the output folder)"),
   description: z.string().optional(),
   base: z.object(baseShape).strict().default({}),
   grid: z.object(gridShape).strict().default({}),

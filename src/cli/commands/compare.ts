@@ -2,6 +2,7 @@
 import type { Argv } from "yargs";
 import { compareResults } from "../../report/compare.js";
 import { formatMarkdown, formatText } from "../../report/compare-format.js";
+import { numberOption } from "../numeric-options.js";
 
 const list = (v: unknown) => (v === undefined ? undefined : String(v).split(",").map((s) => s.trim()).filter(Boolean));
 
@@ -13,9 +14,9 @@ export const compareCommand = {
       .positional("candidate", { type: "string", describe: "run folder or results CSV", demandOption: true })
       .option("by", { type: "string", describe: "group by these columns, comma-separated (e.g. model,phase)" })
       .option("metrics", { type: "string", describe: "compare these columns [default: every model output]" })
-      .option("tolerance", { type: "number", default: 1e-9, describe: "relative difference below which values are equal" })
-      .option("fail-above", { type: "number", default: 0.01, describe: "exit 1 when any |candidate/baseline - 1| exceeds this" })
-      .option("top", { type: "number", default: 10, describe: "how many of the largest changes to list" })
+      .option("tolerance", numberOption("tolerance", { min: 0, max: 1 }, "relative difference below which values are equal", 1e-9))
+      .option("fail-above", numberOption("fail-above", { min: 0, max: 1e6 }, "exit 1 when any |candidate/baseline - 1| exceeds this", 0.01))
+      .option("top", numberOption("top", { integer: true, min: 0, max: 100_000 }, "how many of the largest changes to list", 10))
       .option("json", { type: "boolean", default: false, describe: "print the report as JSON" })
       .option("markdown", { type: "boolean", default: false, describe: "print the report as Markdown (for a pull request)" })
       .example("$0 compare results/before results/after --by model,phase --metrics moe_layer_time_ns,phase_time_ns", "what a model change moved")

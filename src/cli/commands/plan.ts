@@ -4,6 +4,7 @@ import { ConfigError, resolveConfig } from "../../model/config.js";
 import { SweepPlan } from "../../plan/plan.js";
 import { loadSpecFile } from "../../spec/load.js";
 import { table } from "../format.js";
+import { numberOption } from "../numeric-options.js";
 
 /** Up to this many points are checked one by one; beyond it, a uniform sample is. */
 const EXACT_LIMIT = 200_000;
@@ -13,7 +14,7 @@ export const planCommand = {
   describe: "Count a sweep's points, how many the filters drop and how many the model rejects (and why), and show the first points",
   builder: (y: Argv) =>
     y.positional("spec", { type: "string", describe: "sweep spec file", demandOption: true })
-      .option("show", { type: "number", default: 5, describe: "how many of the first points to show" })
+      .option("show", numberOption("show", { integer: true, min: 0, max: 10_000 }, "how many of the first points to show", 5))
       .option("json", { type: "boolean", default: false, describe: "print the plan as JSON" }),
   handler: (argv: Record<string, unknown>) => {
     const spec = loadSpecFile(String(argv.spec));

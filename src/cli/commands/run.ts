@@ -2,10 +2,10 @@
 import type { Argv } from "yargs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CHUNK_SIZE, runSweep } from "../../engine/run.js";
+import { DEFAULT_CHUNK_SIZE, formatBytes, MAX_BYTES_UNASKED, MAX_POINTS_UNASKED, runSweep } from "../../engine/run.js";
+import { numberOption, UsageFault } from "../numeric-options.js";
 import { parseShard, shardDirName, shardFromEnv } from "../../engine/shard.js";
 import { loadSpecFile } from "../../spec/load.js";
-import { InputError } from "../../errors.js";
 
 export const runCommand = {
   command: "run <spec>",
@@ -13,12 +13,13 @@ export const runCommand = {
   builder: (y: Argv) =>
     y.positional("spec", { type: "string", describe: "sweep spec file (.yaml, .yml or .json)", demandOption: true })
       .option("out", { type: "string", describe: "output folder [default: results/<spec name>]" })
-      .option("workers", { type: "number", default: availableParallelism(), describe: "worker threads" })
-      .option("chunk-size", { type: "number", default: DEFAULT_CHUNK_SIZE, describe: "points per task (any value gives the same bytes)" })
-      .option("shard", { type: "string", describe: "run only shard i of n (0-based i/n): a contiguous, balanced index range, in its own folder" })
-      .option("shards", { type: "number", describe: "number of shards, for Kubernetes Indexed Jobs (the index comes from JOB_COMPLETION_INDEX)" })
+      .option("workers", numberOption("workers", { integer: true, min: 1, max: MAX_WORKERS }, "worker threads", availableParallelism()))
+      .option("chunk-size", numberOption("chunk-size", { integer: true, min: 1, max: 1_000_000 }, "points per task (any value gives the same bytes)", DEFAULT_CHUNK_SIZE))
+      .option("shard", { type: "string", requiresArg: true, describe: "run only shard i of n (0-based i/n): a contiguous, balanced index range, in its own folder" })
+      .option("shards", numberOption("shards", { integer: true, min: 1, max: 1_000_000 }, "number of shards, for Kubernetes Indexed Jobs (the index comes from JOB_COMPLETION_INDEX)"))
       .option("restart", { type: "boolean", default: false, describe: "discard what the output folder holds and start over" })
-      .option("checkpoint-every", { type: "number", default: 2, describe: "seconds between durable checkpoints (fsync + manifest)" })
+      .option("checkpoint-every", numberOption("checkpoint-every", { min: 0, minExclusive: true, max: 3600 }, "seconds between durable checkpoints (fsync + manifest)", 2))
+      .option("yes", { type: "boolean", default: false, describe: `run even a sweep of more than ${MAX_POINTS_UNASKED.toExponential()} points or ${formatBytes(MAX_BYTES_UNASKED)} of estimated results` })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output (the final summary is still printed)" })
       .example("$0 run sweeps/deepseek-imbalance.yaml", "the default sweep, all cores")
       .example("$0 run sweeps/deepseek-imbalance.yaml --workers 1 --out /tmp/one", "same bytes, one thread")
@@ -28,19 +29,18 @@ export const runCommand = {
     const spec = loadSpecFile(String(argv.spec));
     const workers = Number(argv.workers);
     const chunkSize = Number(argv["chunk-size"]);
-    if (!Number.isInteger(workers) || workers < 1) throw new UsageFault(`--workers = ${argv.workers}: must be an integer >= 1`);
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageFault(`--chunk-size = ${argv["chunk-size"]}: must be an integer >= 1`);
     const shards = argv.shards === undefined ? undefined : Number(argv.shards);
+    if (argv.shard !== undefined && shards !== undefined) throw new UsageFault("give --shard i/n or --shards n (with JOB_COMPLETION_INDEX), not both");
     const shard = argv.shard !== undefined ? parseShard(String(argv.shard)) : shardFromEnv(process.env, shards);
     const defaultOut = join("results", shard ? shardDirName(spec.name, shard) : spec.name);
     const summary = await runSweep({
       spec, outDir: argv.out ? String(argv.out) : defaultOut, workers, chunkSize, shard,
-      restart: Boolean(argv.restart), quiet: Boolean(argv.quiet), checkpointEverySeconds: Number(argv["checkpoint-every"]),
+      restart: Boolean(argv.restart), quiet: Boolean(argv.quiet), checkpointEverySeconds: Number(argv["checkpoint-every"]), yes: Boolean(argv.yes),
     });
     process.stdout.write(summary.message + "\n");
     process.exitCode = summary.exitCode;
   },
 };
 
-/** A bad command-line value: exit 2. */
-export class UsageFault extends InputError {}
+/** More threads than this many per core only add contention. */
+const MAX_WORKERS = 4 * availableParallelism();
