@@ -1,11 +1,11 @@
 /** End-to-end: `moesweep run` through the real CLI: determinism, resume after kill -9, errors, exit codes. */
 import { describe, expect, it, beforeAll } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { CLI, ROOT, moesweep } from "./helpers/cli.js";
+import { ROOT, moesweep } from "./helpers/cli.js";
+import { checkpointed, sizeOf, startRun, waitFor } from "./helpers/run-control.js";
 
 const SMALL = join(ROOT, "test", "fixtures", "sweeps", "small.yaml");
 const LONG = join(ROOT, "test", "fixtures", "sweeps", "long.yaml");
@@ -127,18 +127,6 @@ describe("moesweep run: bad specs stop before anything is written", () => {
   });
 });
 
-/** Start a run, kill it with `signal` after `ms`, resolve with its exit code or signal. */
-function runAndKill(args: string[], ms: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", ...args, "--quiet"], { cwd: ROOT, stdio: "ignore" });
-    const timer = setTimeout(() => child.kill(signal), ms);
-    child.on("exit", (code, sig) => {
-      clearTimeout(timer);
-      resolve({ code, signal: sig });
-    });
-  });
-}
-
 describe("moesweep run: interruption and resume", () => {
   let baseline: string;
   beforeAll(() => {
@@ -150,8 +138,14 @@ describe("moesweep run: interruption and resume", () => {
     const out = tmp();
     const args = [LONG, "--out", out, "--workers", "2", "--chunk-size", "512", "--checkpoint-every", "0.2"];
     let kills = 0;
+    const full = sizeOf(join(baseline, "results.csv"));
     for (let attempt = 0; attempt < 3; attempt++) {
-      const r = await runAndKill(args, 300 + Math.floor(Math.random() * 1200), "SIGKILL");
+      // Kill once a random share of the output is on disk (past the previous attempt's progress).
+      const target = Math.floor(full * (0.1 + 0.25 * attempt + Math.random() * 0.2));
+      const run = startRun(args);
+      await waitFor(`${target} bytes of results`, () => sizeOf(join(out, "results.csv")) >= target, run).catch(() => undefined);
+      run.child.kill("SIGKILL");
+      const r = await run.exited;
       if (r.signal === "SIGKILL") kills++;
       else break; // finished before the kill
     }
@@ -166,8 +160,10 @@ describe("moesweep run: interruption and resume", () => {
   it("a torn last line (power cut mid-write) is truncated on resume", async () => {
     const out = tmp();
     const args = [LONG, "--out", out, "--workers", "2", "--checkpoint-every", "0.2"];
-    const r = await runAndKill(args, 1200, "SIGKILL");
-    expect(r.signal).toBe("SIGKILL");
+    const running = startRun(args);
+    await waitFor("a checkpoint", () => checkpointed(out), running);
+    running.child.kill("SIGKILL");
+    expect((await running.exited).signal).toBe("SIGKILL");
     writeFileSync(join(out, "results.csv"), "12345,torn-row-without-newl", { flag: "a" });
     expect(run(args).status).toBe(0);
     expect(read(out, "results.csv") === read(baseline, "results.csv")).toBe(true);
@@ -175,9 +171,11 @@ describe("moesweep run: interruption and resume", () => {
 
   it("SIGINT stops cleanly (exit 130, manifest interrupted) and the rerun completes identically", async () => {
     const out = tmp();
-    const args = [LONG, "--out", out, "--workers", "2"];
-    const r = await runAndKill(args, 1000, "SIGINT");
-    expect(r.code).toBe(130);
+    const args = [LONG, "--out", out, "--workers", "2", "--checkpoint-every", "0.2"];
+    const running = startRun(args);
+    await waitFor("a checkpoint", () => checkpointed(out), running);
+    running.child.kill("SIGINT");
+    expect((await running.exited).code).toBe(130);
     const m = manifest(out);
     expect(m.status).toBe("interrupted");
     expect(m.points.done).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } 
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import type { CompactSpec } from "../spec/resolved.js";
-import { writeAll, type FileDigest } from "./integrity.js";
+import { describeMismatch, fileSize, isMismatch, verifyPrefix, writeAll, type FileDigest } from "./integrity.js";
 import type { ChunkCounts } from "./rows.js";
 
 export type RunStatus = "running" | "interrupted" | "complete";
@@ -91,4 +91,25 @@ export function outputDigests(m: Manifest): [string, FileDigest | null][] {
     [RESULTS, m.files?.[RESULTS] ?? (cp.results_sha256 ? { bytes: cp.results_bytes, sha256: cp.results_sha256 } : null)],
     [ERRORS, m.files?.[ERRORS] ?? (cp.errors_sha256 ? { bytes: cp.errors_bytes, sha256: cp.errors_sha256 } : null)],
   ];
+}
+
+/**
+ * How a completed folder's files differ from what its run wrote (size and
+ * sha256 as recorded at completion; size only for manifests older than
+ * digests), or null when they match.
+ */
+export function runFilesMismatch(dir: string, m: Manifest): string | null {
+  for (const [f, expected] of outputDigests(m)) {
+    const path = join(dir, f);
+    const size = fileSize(path);
+    if (expected) {
+      const r = verifyPrefix(path, expected, true, size);
+      if (isMismatch(r)) return describeMismatch(path, expected, r, "its manifest");
+    } else {
+      const bytes = f === RESULTS ? m.checkpoint.results_bytes : m.checkpoint.errors_bytes;
+      if (size === null) return `${path} is missing`;
+      if (size !== bytes) return `${path} has ${size} bytes, its manifest says ${bytes}`;
+    }
+  }
+  return null;
 }

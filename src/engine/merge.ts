@@ -7,9 +7,9 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readS
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { addCounts, zeroCounts } from "./rows.js";
-import { describeMismatch, fileSize, isMismatch, verifyPrefix, type FileDigest } from "./integrity.js";
+import type { FileDigest } from "./integrity.js";
 import { lockFolder } from "./lock.js";
-import { outputDigests, ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
+import { runFilesMismatch, ERRORS, MANIFEST, RESULTS, readManifest, writeManifest, type Manifest } from "./manifest.js";
 
 export class MergeError extends InputError {}
 
@@ -29,25 +29,6 @@ function loadShard(dir: string): ShardOutput {
   return { dir, manifest };
 }
 
-/**
- * A completed folder's files must be exactly what its run wrote: size and sha256
- * as recorded at completion (size only for manifests older than digests).
- */
-export function verifyRunFiles(dir: string, m: Manifest, label: string, rerun: string): void {
-  for (const [f, expected] of outputDigests(m)) {
-    const path = join(dir, f);
-    const size = fileSize(path);
-    if (expected) {
-      const r = verifyPrefix(path, expected, true, size);
-      if (isMismatch(r)) throw new MergeError(`${label}: ${describeMismatch(f, expected, r, "its manifest")}; ${rerun}`);
-    } else {
-      const bytes = f === RESULTS ? m.checkpoint.results_bytes : m.checkpoint.errors_bytes;
-      if (size === null) throw new MergeError(`${label}: ${f} is missing`);
-      if (size !== bytes) throw new MergeError(`${label}: ${f} has ${size} bytes, its manifest says ${bytes}; ${rerun}`);
-    }
-  }
-}
-
 /** Validate the shards; returns them in index order. */
 export function checkShards(dirs: string[]): ShardOutput[] {
   if (dirs.length === 0) throw new MergeError("name the shard folders to merge");
@@ -60,7 +41,8 @@ export function checkShards(dirs: string[]): ShardOutput[] {
     if (m.moesweep_version !== first.moesweep_version) throw new MergeError(`${label}: made by moesweep ${m.moesweep_version}, ${shards[0].dir} by ${first.moesweep_version}`);
     if (m.shard.count !== first.shard!.count) throw new MergeError(`${label}: one of ${m.shard.count} shards, ${shards[0].dir} one of ${first.shard!.count}`);
     if (m.status !== "complete") throw new MergeError(`${label}: incomplete (${m.status}, ${m.points.done}/${m.points.total} points); rerun its command to finish it`);
-    verifyRunFiles(dir, m, label, "rerun its command with --restart to redo it");
+    const bad = runFilesMismatch(dir, m);
+    if (bad) throw new MergeError(`${label}: ${bad}; rerun its command with --restart to redo it`);
   }
   const byIndex = new Map<number, ShardOutput>();
   for (const s of shards) {

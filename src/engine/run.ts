@@ -117,7 +117,13 @@ export function formatBytes(n: number): string {
 
 function makeOutDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new RunRefused(`--out ${dir} is a file, not a folder; choose a folder`);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    // A recursive mkdir reports ENOENT for a read-only parent; a plain one names the real cause.
+    mkdirSync(dir);
+    throw err;
+  }
 }
 
 /** A complete run's files must still be exactly what it wrote. */
@@ -299,8 +305,13 @@ async function execute(
   }
 
   if (ioError) {
-    // Keep the last durable checkpoint if this one cannot be made durable too.
-    try { checkpoint("interrupted"); } catch { /* the previous manifest stands */ }
+    // Cut the half-written chunk (on a full disk that frees room for the manifest), then record
+    // the last whole chunk; if even that fails, the previous durable checkpoint stands.
+    try {
+      ftruncateSync(results.fd, written.results_bytes);
+      ftruncateSync(errors.fd, written.errors_bytes);
+      checkpoint("interrupted");
+    } catch { /* the previous manifest stands */ }
     closeQuietly(results.fd, errors.fd);
     throw new RunIoError(ioError, `${cp.next_index - range.start} of ${range.end - range.start} points are safe at the last checkpoint; fix that and run the same command again to resume`);
   }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
 import { InputError } from "../errors.js";
+import { readManifest, RESULTS, runFilesMismatch } from "../engine/manifest.js";
 
 export class CompareInputError extends InputError {}
 
@@ -43,10 +44,19 @@ export interface CompareReport {
   pass: boolean;
 }
 
-/** A result set: a run folder (its results.csv) or a CSV file. */
+/**
+ * A result set: a run folder (its results.csv) or a CSV file. A completed run
+ * folder's files must still be what its run wrote (size and sha256 in its manifest).
+ */
 export function resultsPath(p: string): string {
-  const path = existsSync(p) && statSync(p).isDirectory() ? join(p, "results.csv") : p;
+  const isDir = existsSync(p) && statSync(p).isDirectory();
+  const path = isDir ? join(p, RESULTS) : p;
   if (!existsSync(path)) throw new CompareInputError(`${p}: no such result set (expected a run folder with results.csv, or a CSV file)`);
+  if (isDir) {
+    const m = readManifest(p);
+    const bad = m?.status === "complete" ? runFilesMismatch(p, m) : null;
+    if (bad) throw new CompareInputError(`${p}: ${bad}; it is not what its run wrote (rerun it with --restart, or compare the CSV file directly)`);
+  }
   return path;
 }
 
