@@ -3,6 +3,7 @@ import type { Argv } from "yargs";
 import { FIELDS, type FieldGroup } from "../model/config.js";
 import { coerceConfigInput } from "../spec/coerce.js";
 import type { ConfigInput } from "../model/config.js";
+import { loadConfigFiles } from "../spec/config-files.js";
 
 const GROUP_TITLES: Record<FieldGroup, string> = {
   identity: "Design point:",
@@ -34,5 +35,6 @@ export function configInputFromArgv(argv: Record<string, unknown>): ConfigInput 
     if (Array.isArray(v)) raw[spec.name] = v[v.length - 1];
     else raw[spec.name] = v;
   }
+  loadConfigFiles({ chip: [raw.chip], model: [raw.model] }, process.cwd());
   return coerceConfigInput(raw);
 }

@@ -5,8 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
-import { CHIPS, CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
-import { MODELS, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
+import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
+import { MODEL_IDS, type ModelSpec } from "./catalog/models.js";
+import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
 
 export type Phase = "prefill" | "decode";
 export const PHASES: readonly Phase[] = ["prefill", "decode"];
@@ -54,8 +55,8 @@ export const COUNT_MAX = 2 ** 16;
 
 /** Every config field, in the order used for CSV columns and the identity hash. */
 export const FIELDS: readonly FieldSpec[] = [
-  f("model", "string", "identity", "model id (NeuSim configs/models name)", { choices: MODEL_IDS }),
-  f("chip", "string", "identity", "chip id (NeuSim configs/chips name)", { choices: CHIP_IDS }),
+  f("model", "string", "identity", "model id (NeuSim configs/models name), or a NeuSim model .json file", { choices: MODEL_IDS }),
+  f("chip", "string", "identity", "chip id (NeuSim configs/chips name), or a NeuSim chip .json file", { choices: CHIP_IDS }),
   f("phase", "string", "identity", "inference phase", { choices: PHASES }),
   f("global_batch_size", "int", "workload", "requests in the global batch", { min: 1, max: SEQ_MAX }),
   f("input_seqlen", "int", "workload", "prompt tokens per request (prefill)", { min: 1, max: SEQ_MAX }),
@@ -122,8 +123,10 @@ const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_ex
 function checkType(spec: FieldSpec, value: unknown): void {
   const { name, kind } = spec;
   if (kind === "string") {
-    if (typeof value !== "string" || (spec.choices && !spec.choices.includes(value))) {
-      throw new ConfigError(name, value, `must be one of ${(spec.choices ?? []).join(", ")}`);
+    const fileEntry = typeof value === "string" && (name === "model" ? modelSpec(value) : name === "chip" ? chipSpec(value) : undefined);
+    if (typeof value !== "string" || (spec.choices && !spec.choices.includes(value) && !fileEntry)) {
+      const files = name === "model" || name === "chip" ? `, or a NeuSim ${name} config file (.json)` : "";
+      throw new ConfigError(name, value, `must be one of ${(spec.choices ?? []).join(", ")}${files}`);
     }
     return;
   }
@@ -172,8 +175,8 @@ function minChips(c: Pick<MoeConfig, "data_parallelism_degree" | "tensor_paralle
 export function mergeConfig(input: ConfigInput): Record<string, unknown> {
   const modelId = input.model ?? DEFAULT_MODEL;
   const chipId = input.chip ?? DEFAULT_CHIP;
-  const chip = typeof chipId === "string" ? CHIPS[chipId] : undefined;
-  const model = typeof modelId === "string" ? MODELS[modelId] : undefined;
+  const chip = typeof chipId === "string" ? chipSpec(chipId) : undefined;
+  const model = typeof modelId === "string" ? modelSpec(modelId) : undefined;
   const { name: _chipName, ...chipFields } = chip ?? { name: "" };
   const merged: Record<string, unknown> = {
     phase: "prefill",

@@ -6,6 +6,7 @@ import { configKey, resolveConfig, type ConfigInput, type MoeConfig } from "./co
 import { buildPhaseOps, phaseShape } from "./graph.js";
 import { computeImbalance, type Imbalance } from "./imbalance.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
+import { neusimSkipReason } from "./neusim-rules.js";
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism } from "./parallelism.js";
 import { backendFor, type OpTiming } from "./timing/backend.js";
@@ -22,9 +23,10 @@ export const OUTPUT_COLUMNS = [
   "phase_time_ns", "prefill_time_ns", "decode_time_per_token_ns", "moe_layer_time_ns", "attention_ns", "router_ns",
   "dispatch_all_to_all_ns", "hot_experts_ns", "remaining_experts_ns", "shared_experts_ns", "combine_all_to_all_ns",
   "combine_ns", "ffn_tp_collective_ns", "memory_footprint_GB", "out_of_memory",
+  "stage_time_ns", "pipeline_ici_ns", "neusim_valid", "neusim_reason",
 ] as const;
 export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
-export type Outputs = Record<OutputColumn, number | boolean | null>;
+export type Outputs = Record<OutputColumn, number | boolean | string | null>;
 
 export interface Evaluation {
   config: MoeConfig;
@@ -47,19 +49,24 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
   const ops = buildPhaseOps(config, par, ph, imbalance) as TimedOp[];
   for (const op of ops) op.timing = backend.time(op);
 
-  let phaseNs = 0;
+  let stageNs = 0, pipelineNs = 0;
   const perLayer: Record<Block, number> = {
     attention: 0, ffn_tp_collective: 0, router: 0, dispatch_all_to_all: 0, hot_experts: 0,
-    remaining_experts: 0, combine_all_to_all: 0, shared_experts: 0, combine: 0, residual: 0,
+    remaining_experts: 0, combine_all_to_all: 0, shared_experts: 0, combine: 0, residual: 0, pipeline_ici: 0,
   };
   for (const op of ops) {
     const total = op.timing.execution_time_ns * op.count;
-    phaseNs += total;
+    if (op.block === "pipeline_ici") pipelineNs += total;
+    else stageNs += total;
+    // Per layer of the stage (with pp > 1, attention includes NeuSim's all-layers count).
     perLayer[op.block] += total / ph.count;
   }
+  // NeuSim: a phase takes pp x (one stage + its pipeline transfers).
+  const phaseNs = config.pipeline_parallelism_degree * (stageNs + pipelineNs);
   let moeLayerNs = 0;
   for (const b of MOE_BLOCKS) moeLayerNs += perLayer[b];
   const footprintGB = memoryFootprintBytes(config, par) / 1024 / 1024 / 1024;
+  const reason = neusimSkipReason(config, footprintGB);
   const isDecode = config.phase === "decode";
   const outputs: Outputs = {
     effective_expert_load_imbalance_factor: imbalance.effective_expert_load_imbalance_factor,
@@ -87,6 +94,10 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
     ffn_tp_collective_ns: perLayer.ffn_tp_collective,
     memory_footprint_GB: footprintGB,
     out_of_memory: footprintGB > config.hbm_size_GB,
+    stage_time_ns: stageNs,
+    pipeline_ici_ns: pipelineNs,
+    neusim_valid: reason === "",
+    neusim_reason: reason,
   };
   return { config, config_key: configKey(config), imbalance, outputs, ops };
 }

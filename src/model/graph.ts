@@ -3,12 +3,13 @@
  * NeuSim's DeepSeekOpsGenerator: input RMSNorm, multi-head latent attention,
  * then the MoE FFN with the routed experts replaced by the busiest device's hot
  * and remaining expert blocks (the seed change). Every layer is costed as an MoE
- * layer, as NeuSim does. Pure.
+ * layer, as NeuSim does. With pipeline parallelism the list is one stage's, between
+ * the transfers from the previous stage and to the next. Pure.
  */
 import type { MoeConfig } from "./config.js";
 import type { Imbalance } from "./imbalance.js";
 import type { Parallelism } from "./parallelism.js";
-import { allGatherOp, allToAllOp, binaryOp, einsumOp, reduceScatterOp, unaryOp, type IciLink, type OpContext } from "./ops/builders.js";
+import { allGatherOp, allToAllOp, binaryOp, einsumOp, pipelineTransferOp, reduceScatterOp, unaryOp, type IciLink, type OpContext } from "./ops/builders.js";
 import type { Block, Op } from "./ops/op.js";
 import { product } from "./numeric.js";
 
@@ -20,16 +21,26 @@ export interface PhaseShape {
   isDecode: boolean;
   /** Tokens per request this step: input_seqlen (prefill) or decode_width. */
   seqlen: number;
-  /** Times each operator runs: layers, or layers x output tokens. */
+  /** Times each operator runs: the stage's layers, or layers x output tokens. */
   count: number;
+  /**
+   * Times each attention operator runs. NeuSim quirk: the MLA operators count
+   * every layer of the model, not the stage's (equal to `count` when pp = 1).
+   */
+  attentionCount: number;
+  /** Times the pipeline transfers run: once per phase step (1, or output tokens). */
+  stepCount: number;
 }
 
 export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
   const isDecode = c.phase === "decode";
+  const steps = isDecode ? c.output_seqlen : 1;
   return {
     isDecode,
     seqlen: isDecode ? c.decode_width : c.input_seqlen,
-    count: isDecode ? p.layersPerStage * c.output_seqlen : p.layersPerStage,
+    count: p.layersPerStage * steps,
+    attentionCount: c.num_layers * steps,
+    stepCount: steps,
   };
 }
 
@@ -37,13 +48,19 @@ export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb:
   const ops: Op[] = [];
   const B = p.localBatch, S = ph.seqlen;
   const ctx = (block: Block): OpContext => ({ count: ph.count, block });
-  const tpDegree = product(p.tensorParallelAxes);
+  // A stage's input and output: the microbatch at the TP-sharded width.
+  const stageIo = [B, S, Math.ceil(c.d_model / c.tensor_parallelism_degree)];
+  const pipelined = c.pipeline_parallelism_degree > 1;
+  const phaseName = ph.isDecode ? "Decode" : "Prefill";
+  const pipeCtx: OpContext = { count: ph.stepCount, block: "pipeline_ici" };
+  if (pipelined) ops.push(pipelineTransferOp(`${phaseName}ReceiveInputFromPipelineICI`, stageIo, "Input", c, pipeCtx));
   ops.push(unaryOp(
     ph.isDecode ? "Attention-serving-decode-Input_rmsnorm" : "Fwd-Attention-encoder-Input_rmsnorm",
-    "RMSNorm", [B, S, Math.ceil(c.d_model / tpDegree)], "DT_BFLOAT16", ctx("attention"),
+    "RMSNorm", stageIo, "DT_BFLOAT16", ctx("attention"),
   ));
-  pushLatentAttention(ops, c, p, ph, ctx("attention"));
+  pushLatentAttention(ops, c, p, ph, { count: ph.attentionCount, block: "attention" });
   pushMoeFfn(ops, c, p, ph, imb, ctx);
+  if (pipelined) ops.push(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, stageIo, "Output", c, pipeCtx));
   // Decode fusion indices continue after prefill's, whose graph has the same length.
   const base = FIRST_FUSION_INDEX + (ph.isDecode ? ops.length : 0);
   ops.forEach((op, i) => {

@@ -40,6 +40,7 @@ export function bisectionBwPerChipGBps(numChips: number, iciBwGBps: number, topo
 }
 
 export interface Parallelism {
+  /** Requests per chip: the pipeline microbatch ceil(batch / pp), split over dp. */
   localBatch: number;
   layersPerStage: number;
   tensorParallelAxes: number[];
@@ -76,7 +77,7 @@ export function deriveParallelism(c: MoeConfig): Parallelism {
   const etp = ep <= dpTp ? dpTp / ep : 1;
   const etpAxesCount = eAxes - epAxes;
   return {
-    localBatch: Math.ceil(c.global_batch_size / dp),
+    localBatch: Math.ceil(Math.ceil(c.global_batch_size / pp) / dp),
     layersPerStage: Math.ceil(c.num_layers / pp),
     tensorParallelAxes: tpAxes > 0 ? splitParallelismDegree(tp, tpAxes) : [],
     expertTensorParallelism: etp,

@@ -10,6 +10,8 @@
 import { compileExpression } from "filtrex";
 import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { neusimVerdict } from "../model/neusim-rules.js";
+import { registerConfigFiles } from "../model/catalog/neusim-files.js";
 import { SpecError, type ResolvedSpec } from "../spec/resolved.js";
 
 /** Fields every result row records, swept or not: what figures and comparisons group by. */
@@ -27,8 +29,10 @@ export class SweepPlan {
   readonly columns: string[];
   private readonly radices: number[];
   private readonly filters: { text: string; fn: Filter }[];
+  private readonly needsVerdict: boolean;
 
   constructor(readonly spec: ResolvedSpec) {
+    registerConfigFiles(spec.config_files); // workers get the parsed files with the spec
     this.radices = spec.axes.map((a) => a.values.length);
     let total = 1;
     for (const r of this.radices) total *= r;
@@ -38,6 +42,7 @@ export class SweepPlan {
     this.recordedFields = FIELDS.map((f) => f.name).filter((n) => named.has(n));
     const all = ["point_index", "config_key", ...this.recordedFields, ...OUTPUT_COLUMNS];
     this.columns = spec.columns ? ["point_index", "config_key", ...all.slice(2).filter((c) => spec.columns!.includes(c))] : all;
+    this.needsVerdict = spec.where.some((w) => /\bneusim_(valid|reason)\b/.test(w));
     this.filters = spec.where.map((text, i) => {
       try {
         return { text, fn: compileExpression(text) as Filter };
@@ -50,11 +55,17 @@ export class SweepPlan {
 
   /** Run the filters on one point so that unknown names fail before anything runs. */
   private checkFiltersOn(index: number): void {
-    const view = mergeConfig(this.pointInput(index));
+    const view = this.viewOf(this.pointInput(index));
     this.filters.forEach(({ text, fn }, i) => {
       const r = fn(view);
       if (r instanceof Error) throw new SpecError(`where[${i}]: "${text}": ${r.message}`);
     });
+  }
+
+  /** What filters see: the merged config, plus NeuSim's verdict when a filter names it. */
+  private viewOf(input: ConfigInput): Record<string, unknown> {
+    const view = mergeConfig(input);
+    return this.needsVerdict ? Object.assign(view, neusimVerdict(input)) : view;
   }
 
   /** The config input of point i: base fields, then each axis's value. */
@@ -90,7 +101,7 @@ export class SweepPlan {
    */
   keeps(input: ConfigInput): boolean {
     if (this.filters.length === 0) return true;
-    const view = mergeConfig(input);
+    const view = this.viewOf(input);
     for (const { text, fn } of this.filters) {
       const r = fn(view);
       if (r instanceof Error) throw new SpecError(`where "${text}": ${r.message}`);

@@ -3,7 +3,8 @@
  * anything runs, with the field path and what was expected.
  */
 import { readFileSync } from "node:fs";
-import { extname } from "node:path";
+import { dirname, extname } from "node:path";
+import { loadConfigFiles } from "./config-files.js";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { FIELD_BY_NAME, FIELDS, type FieldName } from "../model/config.js";
@@ -142,6 +143,9 @@ export function loadSpecFile(path: string): ResolvedSpec {
     throw new SpecError(`cannot read spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const spec = resolveSpec(parseSpecText(text, path));
+  const valuesOf = (field: string) => [spec.base[field], ...spec.axes.flatMap((a) => a.fields.flatMap((f, j) => (f === field ? a.values.map((v) => v[j]) : [])))];
+  const files = loadConfigFiles({ chip: valuesOf("chip"), model: valuesOf("model") }, dirname(path));
+  if (files) spec.config_files = files;
   return spec;
 }
 

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
 import type { FieldName } from "../model/config.js";
+import type { ConfigFileEntries } from "../model/catalog/neusim-files.js";
 
 export class SpecError extends InputError {}
 
@@ -34,6 +35,8 @@ export interface ResolvedSpec {
   axes: Axis[];
   where: string[];
   columns: string[] | null;
+  /** NeuSim chip/model files the spec names, parsed (covered by the spec hash: edit a file, get a new hash). */
+  config_files?: ConfigFileEntries;
 }
 
 /** Stable hash of the resolved spec: equal specs, equal hashes, whatever the file's formatting. */

@@ -169,3 +169,18 @@ export function allToAllOp(
     },
   };
 }
+
+/**
+ * Activations moved between pipeline stages over ICI (NeuSim's
+ * create_ic_transfer_op): one direction's bytes, at one link's bandwidth,
+ * never faster than one hop's latency.
+ */
+export function pipelineTransferOp(description: string, shape: readonly number[], direction: "Input" | "Output", link: IciLink, ctx: OpContext): Op {
+  const transfer = DTYPE_BYTES.DT_BFLOAT16 * product(shape);
+  return {
+    fusion_index: 0, description, opcode: `InterChipXfer${direction}`,
+    shape: { kind: "transfer", direction, shape },
+    count: ctx.count, flops: 0, block: ctx.block,
+    cost: { kind: "collective", opClass: "ICI", bytes: transfer, flops: 0, iciNs: Math.max(Math.ceil(transfer / link.ici_bw_GBps), link.ici_latency_ns) },
+  };
+}

@@ -14,7 +14,9 @@ export type Block =
   | "combine_all_to_all"
   | "shared_experts"
   | "combine"
-  | "residual";
+  | "residual"
+  /** Activations received from the previous pipeline stage and sent to the next (pp > 1). */
+  | "pipeline_ici";
 
 export const MOE_BLOCKS: readonly Block[] = [
   "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
@@ -37,7 +39,8 @@ export type OpShape =
   | { kind: "einsum"; lhs: readonly number[]; rhs: readonly number[]; eq: string; dtype: DType }
   | { kind: "unary"; shape: readonly number[]; dtype: DType }
   | { kind: "binary"; shape: readonly number[]; dtype: DType }
-  | { kind: "gather" | "scatter" | "exchange"; input: readonly number[]; output: readonly number[] };
+  | { kind: "gather" | "scatter" | "exchange"; input: readonly number[]; output: readonly number[] }
+  | { kind: "transfer"; direction: "Input" | "Output"; shape: readonly number[] };
 
 export interface Op {
   fusion_index: number;
@@ -63,6 +66,7 @@ export function opConfigString(op: Op): string {
     case "unary": return `${op.opcode}(x=${dims(s.shape)},memory_placements=0_0,type=${s.dtype})`;
     case "binary": return `${op.opcode}(a=${dims(s.shape)},b=${dims(s.shape)},memory_placements=0_0_0,type=${s.dtype})`;
     case "gather": case "exchange": return `${op.opcode}(${dims(s.input)}->${dims(s.output)})`;
+    case "transfer": return `InterChipComm${s.direction}([${s.shape.join(", ")}])`;
     case "scatter": {
       const quoted = (v: readonly number[]) => `[${v.map((d) => `'${d}'`).join(", ")}]`;
       return `ReduceScatter(${quoted(s.input)}->${quoted(s.output)})`;

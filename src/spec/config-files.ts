@@ -1,0 +1,44 @@
+/**
+ * Read the NeuSim chip/model config files a spec or the command line names
+ * (`chip: my-chip.json`), so the model can resolve them by path. Relative paths
+ * are read from `baseDir` (the spec file's folder, or the working folder for
+ * flags) but keep the name they were written with: it is what results record.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  chipFromNeusimJson, ConfigFileError, isConfigFilePath, modelFromNeusimJson, registerConfigFiles, type ConfigFileEntries,
+} from "../model/catalog/neusim-files.js";
+
+function readJson(path: string, shown: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigFileError(`${shown}: cannot read the NeuSim config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigFileError(`${shown}: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Load every .json value of `chip` and `model` among `values`, register them, and return them (for workers). */
+export function loadConfigFiles(values: { chip: unknown[]; model: unknown[] }, baseDir: string): ConfigFileEntries | undefined {
+  const entries: ConfigFileEntries = { chips: {}, models: {} };
+  let any = false;
+  for (const v of new Set(values.chip)) {
+    if (!isConfigFilePath(v)) continue;
+    entries.chips[v] = chipFromNeusimJson(v, readJson(resolve(baseDir, v), v));
+    any = true;
+  }
+  for (const v of new Set(values.model)) {
+    if (!isConfigFilePath(v)) continue;
+    entries.models[v] = modelFromNeusimJson(v, readJson(resolve(baseDir, v), v));
+    any = true;
+  }
+  if (!any) return undefined;
+  registerConfigFiles(entries);
+  return entries;
+}

@@ -1,0 +1,95 @@
+/**
+ * End-to-end: NeuSim's own chip and model config files as `--chip` / `--model`
+ * values, in a spec's base and as axis values; NeuSim's defaults for missing
+ * fields; errors that name the file and the field.
+ */
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { ROOT, moesweep } from "./helpers/cli.js";
+
+const CONFIGS = join(ROOT, "test", "fixtures", "neusim-configs");
+const CHIP_FILE = join(CONFIGS, "tpuv5p-hbm4000-vmem64.json");
+const MODEL_FILE = join(CONFIGS, "deepseekv2-236b.json");
+const tmp = () => mkdtempSync(join(tmpdir(), "moesweep-cfg-"));
+
+function evalJson(args: string[]): Record<string, unknown> {
+  const r = moesweep(["eval", ...args, "--json"]);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** Every output and every non-identity field; config_key and the chip/model name differ by design. */
+function withoutIdentity(o: Record<string, unknown>): Record<string, unknown> {
+  const { config_key: _k, chip: _c, model: _m, ...rest } = o;
+  return rest;
+}
+
+describe("NeuSim config files", () => {
+  for (const phase of ["prefill", "decode"]) {
+    it(`a chip file differing from tpuv5p in two fields equals --chip tpuv5p with those two fields as flags (${phase})`, () => {
+      const common = ["--phase", phase, "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8"];
+      const fromFile = evalJson(["--chip", CHIP_FILE, ...common]);
+      const fromFlags = evalJson(["--chip", "tpuv5p", "--hbm_bw_GBps", "4000", "--vmem_size_MB", "64", ...common]);
+      const plain = evalJson(["--chip", "tpuv5p", ...common]);
+      expect(withoutIdentity(fromFile)).toEqual(withoutIdentity(fromFlags));
+      expect(fromFile.chip).toBe(CHIP_FILE);
+      expect(fromFile.hbm_bw_GBps).toBe(4000);
+      expect(fromFile.phase_time_ns).not.toBe(plain.phase_time_ns);
+    });
+  }
+
+  it("NeuSim's own model file equals the catalog entry", () => {
+    const fromFile = evalJson(["--model", MODEL_FILE, "--phase", "decode"]);
+    const catalog = evalJson(["--model", "deepseekv2-236b", "--phase", "decode"]);
+    expect(withoutIdentity(fromFile)).toEqual(withoutIdentity(catalog));
+  });
+
+  it("missing chip fields take NeuSim's ChipConfig defaults", () => {
+    const dir = tmp();
+    const f = join(dir, "minimal.json");
+    writeFileSync(f, JSON.stringify({ name: "x", num_sa: 4 }));
+    const o = evalJson(["--chip", f]);
+    expect(o).toMatchObject({ num_sa: 4, freq_GHz: 1.75, hbm_bw_GBps: 2765, ici_latency_ns: 3330, ICI_topology: "TORUS_3D", use_vu_for_small_matmul: true });
+  });
+
+  it("bad files exit 2 naming the file and the field", () => {
+    const dir = tmp();
+    const cases: [string, unknown, RegExp][] = [
+      ["bad-type.json", { num_sa: "eight" }, /bad-type\.json: num_sa = "eight": must be an integer/],
+      ["bad-topology.json", { ICI_topology: "RING" }, /ICI_topology = "RING": must be one of TORUS_2D, TORUS_3D/],
+      ["typo.json", { num_sas: 8 }, /typo\.json: num_sas is not a NeuSim chip config field/],
+    ];
+    for (const [name, content, msg] of cases) {
+      const f = join(dir, name);
+      writeFileSync(f, JSON.stringify(content));
+      const r = moesweep(["eval", "--chip", f]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    const notJson = join(dir, "broken.json");
+    writeFileSync(notJson, "{");
+    expect(moesweep(["eval", "--chip", notJson]).stderr).toMatch(/broken\.json: not valid JSON/);
+    expect(moesweep(["eval", "--chip", join(dir, "absent.json")]).stderr).toMatch(/absent\.json: cannot read the NeuSim config file \(ENOENT\)/);
+    const noMla = join(dir, "model.json");
+    writeFileSync(noMla, JSON.stringify({ d_model: 1024 }));
+    expect(moesweep(["eval", "--model", noMla]).stderr).toMatch(/model\.json: q_lora_rank is missing \(NeuSim has no default for it\)/);
+  });
+
+  it("a spec sweeps catalog chips and chip files on one axis (paths relative to the spec), and runs on workers", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "fast.json"), readFileSync(CHIP_FILE));
+    const spec = join(dir, "files.yaml");
+    writeFileSync(spec, "name: files\nbase:\n  model: deepseekv3-671b\n  tensor_parallelism_degree: 8\ngrid:\n  chip: [tpuv5p, fast.json]\n  phase: [prefill, decode]\n");
+    const out = join(dir, "out");
+    const r = moesweep(["run", spec, "--out", out, "--workers", "2", "--chunk-size", "1", "--quiet"]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = parse(readFileSync(join(out, "results.csv")), { columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => row.chip)).toEqual(["tpuv5p", "tpuv5p", "fast.json", "fast.json"]);
+    const flags = evalJson(["--chip", "tpuv5p", "--hbm_bw_GBps", "4000", "--vmem_size_MB", "64", "--tensor_parallelism_degree", "8", "--phase", "decode"]);
+    expect(Number(rows[3].phase_time_ns)).toBe(flags.phase_time_ns);
+    expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).spec.config_files.chips["fast.json"].hbm_bw_GBps).toBe(4000);
+  });
+});
