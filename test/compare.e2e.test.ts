@@ -91,7 +91,7 @@ describe("moesweep compare", () => {
     writeFileSync(join(fewerCols, "results.csv"), stringify(rows.map((r) => r.slice(0, -1))));
     const cols = moesweep(["compare", base, fewerCols]);
     expect(cols.status).toBe(2);
-    expect(cols.stderr).toMatch(/different columns \(only in baseline: out_of_memory/);
+    expect(cols.stderr).toMatch(/different columns \(only in baseline: neusim_reason/);
     const bad = tmp();
     writeFileSync(join(bad, "results.csv"), `${rows[0].join(",")}\n1,2,3\n`);
     const mal = moesweep(["compare", base, bad]);

@@ -9,7 +9,8 @@
 import type { MoeConfig } from "./config.js";
 import type { Imbalance } from "./imbalance.js";
 import type { Parallelism } from "./parallelism.js";
-import { allGatherOp, allToAllOp, binaryOp, einsumOp, pipelineTransferOp, reduceScatterOp, unaryOp, type IciLink, type OpContext } from "./ops/builders.js";
+import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
+import { OpListSink, type OpSink } from "./ops/sink.js";
 import type { Block, Op } from "./ops/op.js";
 import { product } from "./numeric.js";
 
@@ -44,8 +45,8 @@ export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
   };
 }
 
-export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): Op[] {
-  const ops: Op[] = [];
+/** Emit one phase's operators, in NeuSim's order, to a sink. */
+export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): void {
   const B = p.localBatch, S = ph.seqlen;
   const ctx = (block: Block): OpContext => ({ count: ph.count, block });
   // A stage's input and output: the microbatch at the TP-sharded width.
@@ -53,14 +54,21 @@ export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb:
   const pipelined = c.pipeline_parallelism_degree > 1;
   const phaseName = ph.isDecode ? "Decode" : "Prefill";
   const pipeCtx: OpContext = { count: ph.stepCount, block: "pipeline_ici" };
-  if (pipelined) ops.push(pipelineTransferOp(`${phaseName}ReceiveInputFromPipelineICI`, stageIo, "Input", c, pipeCtx));
-  ops.push(unaryOp(
+  if (pipelined) sink.op(pipelineTransferOp(`${phaseName}ReceiveInputFromPipelineICI`, stageIo, "Input", c, pipeCtx));
+  sink.unary(
     ph.isDecode ? "Attention-serving-decode-Input_rmsnorm" : "Fwd-Attention-encoder-Input_rmsnorm",
     "RMSNorm", stageIo, "DT_BFLOAT16", ctx("attention"),
-  ));
-  pushLatentAttention(ops, c, p, ph, { count: ph.attentionCount, block: "attention" });
-  pushMoeFfn(ops, c, p, ph, imb, ctx);
-  if (pipelined) ops.push(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, stageIo, "Output", c, pipeCtx));
+  );
+  pushLatentAttention(sink, c, p, ph, { count: ph.attentionCount, block: "attention" });
+  pushMoeFfn(sink, c, p, ph, imb, ctx);
+  if (pipelined) sink.op(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, stageIo, "Output", c, pipeCtx));
+}
+
+/** One phase's operators as NeuSim-style objects, with NeuSim's fusion indices. */
+export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): Op[] {
+  const sink = new OpListSink();
+  emitPhase(sink, c, p, ph, imb);
+  const ops = sink.ops;
   // Decode fusion indices continue after prefill's, whose graph has the same length.
   const base = FIRST_FUSION_INDEX + (ph.isDecode ? ops.length : 0);
   ops.forEach((op, i) => {
@@ -71,7 +79,7 @@ export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb:
 }
 
 /** NeuSim's create_multi_head_latent_attention, shapes and quirks included. */
-function pushLatentAttention(ops: Op[], c: MoeConfig, p: Parallelism, ph: PhaseShape, ctx: OpContext): void {
+function pushLatentAttention(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, ctx: OpContext): void {
   const pre = ph.isDecode ? "Attention-serving-decode-Attention-serving-decode-" : "Fwd-Attention-encoder-Attention-serving-prefill-";
   const axes = p.tensorParallelAxes;
   const tpDegree = product(axes);
@@ -90,33 +98,33 @@ function pushLatentAttention(ops: Op[], c: MoeConfig, p: Parallelism, ph: PhaseS
   if (tpDegree > 1) {
     const ag = allGatherOp(`AllGatherMHA-${FUSION_PLACEHOLDER}`, [B, S, dModel], axes, 2, "DT_BFLOAT16", link, ctx);
     dModel = ag.output[2]; // NeuSim carries the gathered width into the later RS / RMSNorm shapes.
-    ops.push(ag.op);
+    sink.op(ag.op);
   }
-  ops.push(einsumOp(`${pre}q_wq_a_linear`, hT, [c.d_model, c.q_lora_rank], "BSM;MD->BSD", "DT_BFLOAT16", ctx));
-  ops.push(unaryOp(`${pre}q_norm`, "RMSNorm", [B, S, c.q_lora_rank], "DT_FLOAT32", ctx));
-  ops.push(einsumOp(`${pre}q_wq_b_linear`, [B, S, c.q_lora_rank], [c.q_lora_rank, qkHeadDim * H], "BSR;RD->BSD", "DT_BFLOAT16", ctx));
-  ops.push(binaryOp(`${pre}apply_rotary_emb`, "Mul", qPeShape, "DT_FLOAT32", ctx));
-  ops.push(einsumOp(`${pre}kv_k_pe_linear`, hT, [c.d_model, c.kv_lora_rank + c.qk_rope_head_dim], "BSM;MK->BSK", "DT_BFLOAT16", ctx));
-  ops.push(binaryOp(`${pre}apply_rotary_emb`, "Mul", kPeShape, "DT_FLOAT32", ctx));
+  sink.einsum(`${pre}q_wq_a_linear`, hT, [c.d_model, c.q_lora_rank], "BSM;MD->BSD", "DT_BFLOAT16", ctx);
+  sink.unary(`${pre}q_norm`, "RMSNorm", [B, S, c.q_lora_rank], "DT_FLOAT32", ctx);
+  sink.einsum(`${pre}q_wq_b_linear`, [B, S, c.q_lora_rank], [c.q_lora_rank, qkHeadDim * H], "BSR;RD->BSD", "DT_BFLOAT16", ctx);
+  sink.binary(`${pre}apply_rotary_emb`, "Mul", qPeShape, "DT_FLOAT32", ctx);
+  sink.einsum(`${pre}kv_k_pe_linear`, hT, [c.d_model, c.kv_lora_rank + c.qk_rope_head_dim], "BSM;MK->BSK", "DT_BFLOAT16", ctx);
+  sink.binary(`${pre}apply_rotary_emb`, "Mul", kPeShape, "DT_FLOAT32", ctx);
   if (tpDegree > 1) {
-    ops.push(allGatherOp(`AllGatherKV-${FUSION_PLACEHOLDER}`, kvShape, axes, 1, "DT_FLOAT8", link, ctx).op);
-    ops.push(allGatherOp(`AllGatherK_PE-${FUSION_PLACEHOLDER}`, kPeShape, axes, 1, "DT_FLOAT32", link, ctx).op);
+    sink.op(allGatherOp(`AllGatherKV-${FUSION_PLACEHOLDER}`, kvShape, axes, 1, "DT_FLOAT8", link, ctx).op);
+    sink.op(allGatherOp(`AllGatherK_PE-${FUSION_PLACEHOLDER}`, kPeShape, axes, 1, "DT_FLOAT32", link, ctx).op);
   }
-  ops.push(einsumOp(`${pre}q_nope_wkv_b_linear`, [B, S, H, c.qk_nope_head_dim], [H, c.qk_nope_head_dim, c.kv_lora_rank], "BSHD;HDC->BSHC", "DT_BFLOAT16", ctx));
-  ops.push(unaryOp(`${pre}kv_norm`, "RMSNorm", kvShape, "DT_FLOAT32", ctx));
-  ops.push(einsumOp(`${pre}q_nope_kv_cache_einsum`, [B, S, H, c.kv_lora_rank], [B, T, c.kv_lora_rank], "BSHC;BTC->BSHT", "DT_BFLOAT16", ctx));
-  ops.push(einsumOp(`${pre}q_pe_pe_einsum`, qPeShape, [B, T, c.qk_rope_head_dim], "BSHR;BTR->BSHT", "DT_BFLOAT16", ctx));
-  ops.push(einsumOp(`${pre}scores_kv_cache_einsum`, [B, S, H, T], [B, T, c.kv_lora_rank], "BSHT;BTC->BSHC", "DT_BFLOAT16", ctx));
-  ops.push(einsumOp(`${pre}x_wkv_b_linear`, [B, S, H, c.kv_lora_rank], [H, c.v_head_dim, c.kv_lora_rank], "BSHC;HDC->BSHD", "DT_BFLOAT16", ctx));
-  ops.push(einsumOp(`${pre}x_wo_linear`, [B, S, H * c.v_head_dim], [H * c.v_head_dim, c.d_model], "BSD;DM->BSM", "DT_BFLOAT16", ctx));
+  sink.einsum(`${pre}q_nope_wkv_b_linear`, [B, S, H, c.qk_nope_head_dim], [H, c.qk_nope_head_dim, c.kv_lora_rank], "BSHD;HDC->BSHC", "DT_BFLOAT16", ctx);
+  sink.unary(`${pre}kv_norm`, "RMSNorm", kvShape, "DT_FLOAT32", ctx);
+  sink.einsum(`${pre}q_nope_kv_cache_einsum`, [B, S, H, c.kv_lora_rank], [B, T, c.kv_lora_rank], "BSHC;BTC->BSHT", "DT_BFLOAT16", ctx);
+  sink.einsum(`${pre}q_pe_pe_einsum`, qPeShape, [B, T, c.qk_rope_head_dim], "BSHR;BTR->BSHT", "DT_BFLOAT16", ctx);
+  sink.einsum(`${pre}scores_kv_cache_einsum`, [B, S, H, T], [B, T, c.kv_lora_rank], "BSHT;BTC->BSHC", "DT_BFLOAT16", ctx);
+  sink.einsum(`${pre}x_wkv_b_linear`, [B, S, H, c.kv_lora_rank], [H, c.v_head_dim, c.kv_lora_rank], "BSHC;HDC->BSHD", "DT_BFLOAT16", ctx);
+  sink.einsum(`${pre}x_wo_linear`, [B, S, H * c.v_head_dim], [H * c.v_head_dim, c.d_model], "BSD;DM->BSM", "DT_BFLOAT16", ctx);
   let rsOut: number[] | undefined;
   if (tpDegree > 1) {
     const rs = reduceScatterOp("Reduce attention and scatter before RMSNorm", [B, S, dModel], axes, 2, link, ctx);
     rsOut = rs.output;
-    ops.push(rs.op);
+    sink.op(rs.op);
   }
-  ops.push(unaryOp(`${pre}Attention_RMSNorm`, "RMSNorm", [B, S, dModel], "DT_BFLOAT16", ctx));
-  if (rsOut) ops.push(allGatherOp(`AllGatherMHA-${FUSION_PLACEHOLDER}`, rsOut, axes, 2, "DT_BFLOAT16", link, ctx).op);
+  sink.unary(`${pre}Attention_RMSNorm`, "RMSNorm", [B, S, dModel], "DT_BFLOAT16", ctx);
+  if (rsOut) sink.op(allGatherOp(`AllGatherMHA-${FUSION_PLACEHOLDER}`, rsOut, axes, 2, "DT_BFLOAT16", link, ctx).op);
 }
 
 /** Matmul rows as [batch, rows/batch] when the batch divides them (NeuSim's shape), else [1, rows]. */
@@ -125,16 +133,16 @@ function rowsShape(B: number, rows: number): [number, number] {
 }
 
 /** NeuSim's create_ffn_matmul_llama: gate, up, gate*up, down (SwiGLU). */
-function pushGatedFfn(ops: Op[], prefix: string, rows: [number, number], dModel: number, dFf: number, ctx: OpContext): void {
+function pushGatedFfn(sink: OpSink, prefix: string, rows: [number, number], dModel: number, dFf: number, ctx: OpContext): void {
   const [b, s] = rows;
-  ops.push(einsumOp(`${prefix}FFgate`, [b, s, dModel], [dModel, dFf], "BLM;MH->BLH", "DT_BFLOAT16", ctx));
-  ops.push(einsumOp(`${prefix}FFup`, [b, s, dModel], [dModel, dFf], "BLM;MH->BLH", "DT_BFLOAT16", ctx));
-  ops.push(binaryOp(`${prefix}FFgate_up`, "Mul", [b, s, dFf], "DT_BFLOAT16", ctx));
-  ops.push(einsumOp(`${prefix}FFoutput`, [b, s, dFf], [dFf, dModel], "BLH;HM->BLM", "DT_BFLOAT16", ctx));
+  sink.einsum(`${prefix}FFgate`, [b, s, dModel], [dModel, dFf], "BLM;MH->BLH", "DT_BFLOAT16", ctx);
+  sink.einsum(`${prefix}FFup`, [b, s, dModel], [dModel, dFf], "BLM;MH->BLH", "DT_BFLOAT16", ctx);
+  sink.binary(`${prefix}FFgate_up`, "Mul", [b, s, dFf], "DT_BFLOAT16", ctx);
+  sink.einsum(`${prefix}FFoutput`, [b, s, dFf], [dFf, dModel], "BLH;HM->BLM", "DT_BFLOAT16", ctx);
 }
 
 /** NeuSim's create_ffn + create_ffn_deepseek_moe, with the seed change's busiest-device experts. */
-function pushMoeFfn(ops: Op[], c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance, ctx: (b: Block) => OpContext): void {
+function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance, ctx: (b: Block) => OpContext): void {
   const axes = p.expertTensorParallelAxes;
   const etpDegree = product(axes);
   const dFf = Math.ceil(c.moe_d_ff / etpDegree);
@@ -145,35 +153,35 @@ function pushMoeFfn(ops: Op[], c: MoeConfig, p: Parallelism, ph: PhaseShape, imb
   const link: IciLink = c;
 
   if (etpDegree > 1) {
-    ops.push(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
+    sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
   }
-  ops.push(einsumOp("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router")));
-  ops.push(unaryOp("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router")));
+  sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
+  sink.unary("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router"));
   // NeuSim sizes the exchange by the global batch and names both directions "Dispatch".
   const a2aShape = [c.global_batch_size, S, c.num_limited_groups, D];
   const a2a = (block: Block) => allToAllOp(
     "MoE_Dispatch_AllToAll", a2aShape, "DT_FLOAT8", p.bisectionGBps, EP, imb.receiver_skew, c.ici_latency_ns, ctx(block),
   );
-  if (EP > 1) ops.push(a2a("dispatch_all_to_all"));
+  if (EP > 1) sink.op(a2a("dispatch_all_to_all"));
   if (imb.hot_experts_on_device > 0) {
-    pushGatedFfn(ops, `FFN_routed_expert_most_loaded-${ffnPrefix}`, rowsShape(B, imb.hot_expert_seqlen), D, dFf,
+    pushGatedFfn(sink, `FFN_routed_expert_most_loaded-${ffnPrefix}`, rowsShape(B, imb.hot_expert_seqlen), D, dFf,
       { count: ph.count * imb.hot_experts_on_device, block: "hot_experts" });
   }
   if (imb.active_remaining_experts > 0) {
-    pushGatedFfn(ops, `FFN_routed_expert_remaining-${ffnPrefix}`, rowsShape(B, imb.remaining_expert_seqlen), D, dFf,
+    pushGatedFfn(sink, `FFN_routed_expert_remaining-${ffnPrefix}`, rowsShape(B, imb.remaining_expert_seqlen), D, dFf,
       { count: ph.count * imb.active_remaining_experts, block: "remaining_experts" });
   }
-  if (EP > 1) ops.push(a2a("combine_all_to_all"));
+  if (EP > 1) sink.op(a2a("combine_all_to_all"));
   if (c.num_shared_experts > 0) {
-    pushGatedFfn(ops, `FFN_shared_expert-${ffnPrefix}`, [B, S], D, dFf * c.num_shared_experts, ctx("shared_experts"));
+    pushGatedFfn(sink, `FFN_shared_expert-${ffnPrefix}`, [B, S], D, dFf * c.num_shared_experts, ctx("shared_experts"));
   }
-  ops.push(einsumOp("MoE_combine_weights", [B, S, K, D], [B, S, K], "BSEM;BSE->BSM", "DT_BFLOAT16", ctx("combine")));
-  ops.push(binaryOp("MoE_combine_output", "Add", [B, S, D], "DT_BFLOAT16", ctx("combine")));
+  sink.einsum("MoE_combine_weights", [B, S, K, D], [B, S, K], "BSEM;BSE->BSM", "DT_BFLOAT16", ctx("combine"));
+  sink.binary("MoE_combine_output", "Add", [B, S, D], "DT_BFLOAT16", ctx("combine"));
   let residual = [B, S, D];
   if (etpDegree > 1) {
     const rs = reduceScatterOp("Reduce and scatter results of MLP before residual", [B, S, D], axes, 2, link, ctx("ffn_tp_collective"));
     residual = rs.output;
-    ops.push(rs.op);
+    sink.op(rs.op);
   }
-  ops.push(binaryOp(`${ph.isDecode ? "FFN-serving-decoder-" : "Fwd-FFN-encoder-"}AttnPlusFFn`, "Add", residual, "DT_BFLOAT16", ctx("residual")));
+  sink.binary(`${ph.isDecode ? "FFN-serving-decoder-" : "Fwd-FFN-encoder-"}AttnPlusFFn`, "Add", residual, "DT_BFLOAT16", ctx("residual"));
 }

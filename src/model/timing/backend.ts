@@ -50,47 +50,94 @@ export class TimingBackend {
     this.hbmGiBPerNs = (chip.hbm_bw_GBps * 1024 * 1024 * 1024) / 1e9;
   }
 
+  /** Every time of one operator (for `eval --ops` and the fidelity tests). */
   time(op: Op): OpTiming {
-    const cost = op.cost;
+    this.compute(op.cost);
+    return this.finish(this.opClass, this.mxu, this.vpu, this.bytes, this.ici);
+  }
+
+  /** Execution time alone, with no object made (the sweep path; same numbers as time()). */
+  execNs(cost: OpCost): number {
+    this.compute(cost);
+    return this.execOf(this.opClass, this.mxu, this.vpu, this.bytes, this.ici);
+  }
+
+  /** Execution time of an einsum given its axis sizes, with no object made. */
+  einsumExecNs(b: number, m: number, n: number, k: number, lhsBytes: number, rhsBytes: number, outBytes: number): number {
+    this.matmulCompute(b, m, n, k);
+    return this.execOf("MXU", this.mxu, this.vpu, this.matmulBytes(b, m, n, k, lhsBytes, rhsBytes, outBytes), 0);
+  }
+
+  /** Execution time of an elementwise vector op, with no object made. */
+  elementwiseExecNs(opsPerElem: number, elems: number, bytes: number): number {
+    const vpu = this.elementwiseVpuNs(opsPerElem, elems);
+    return this.execOf("VPU", 0, vpu, bytes, 0);
+  }
+
+  // Scratch results of compute(): one operator at a time, so the sweep path allocates nothing.
+  private opClass: OpClass = "MXU";
+  private mxu = 0;
+  private vpu = 0;
+  private bytes = 0;
+  private ici = 0;
+
+  private compute(cost: OpCost): void {
     switch (cost.kind) {
-      case "einsum": {
-        const [mxu, vpu] = this.matmulCompute(cost.b, cost.m, cost.n, cost.k);
-        return this.finish("MXU", mxu, vpu, this.matmulBytes(cost), 0);
-      }
-      case "elementwise": {
-        const cycles = Math.ceil((cost.opsPerElem * cost.elems) / (this.chip.num_vu * VU_ELEMS_PER_CYCLE));
-        return this.finish("VPU", 0, Math.ceil(cycles / this.chip.freq_GHz), cost.bytes, 0);
-      }
-      case "collective": {
+      case "einsum":
+        this.matmulCompute(cost.b, cost.m, cost.n, cost.k);
+        this.opClass = "MXU";
+        this.bytes = this.matmulBytes(cost.b, cost.m, cost.n, cost.k, cost.lhsBytes, cost.rhsBytes, cost.outBytes);
+        this.ici = 0;
+        return;
+      case "elementwise":
+        this.opClass = "VPU";
+        this.mxu = 0;
+        this.vpu = this.elementwiseVpuNs(cost.opsPerElem, cost.elems);
+        this.bytes = cost.bytes;
+        this.ici = 0;
+        return;
+      case "collective":
+        this.opClass = cost.opClass;
+        this.mxu = 0;
         // NeuSim quirk kept: reduction time of a collective is not divided by the frequency.
-        const vpu = Math.ceil(cost.flops / (this.chip.num_vu * VU_ELEMS_PER_CYCLE));
-        return this.finish(cost.opClass, 0, vpu, cost.bytes, cost.iciNs);
-      }
+        this.vpu = Math.ceil(cost.flops / (this.chip.num_vu * VU_ELEMS_PER_CYCLE));
+        this.bytes = cost.bytes;
+        this.ici = cost.iciNs;
+        return;
     }
   }
 
-  /** (MXU, VPU) ns of a matmul, with NeuSim's small-matmul fallback to the vector units. */
-  private matmulCompute(b: number, m: number, n: number, k: number): [number, number] {
+  private elementwiseVpuNs(opsPerElem: number, elems: number): number {
+    const cycles = Math.ceil((opsPerElem * elems) / (this.chip.num_vu * VU_ELEMS_PER_CYCLE));
+    return Math.ceil(cycles / this.chip.freq_GHz);
+  }
+
+  /** MXU and VPU ns of a matmul (into this.mxu, this.vpu), with NeuSim's small-matmul fallback to the vector units. */
+  private matmulCompute(b: number, m: number, n: number, k: number): void {
     const { sa_dim: sa, num_sa: nsa, num_vu: nvu, freq_GHz: f } = this.chip;
     const mxuOps = b * (Math.ceil(m / sa) * Math.ceil(n / sa) * Math.ceil(k / sa));
     const pipelineII = (sa / 128) * 100;
     const mxu = Math.max(Math.ceil(pipelineII / f), Math.ceil(((mxuOps + 2) * sa) / nsa / f), 1);
     const vuMultiplier = Math.ceil((sa / 128) * 8 * 2);
     const vpu = Math.max(1, Math.trunc(Math.ceil((mxuOps * vuMultiplier) / nvu) / f));
-    if (!this.chip.use_vu_for_small_matmul) return [mxu, vpu];
+    this.mxu = mxu;
+    this.vpu = vpu;
+    if (!this.chip.use_vu_for_small_matmul) return;
     const vuOps = b * Math.min(
       Math.ceil(m / 8) * Math.ceil(n / 128) * Math.ceil(k / 8),
       Math.ceil(m / 128) * Math.ceil(n / 8) * Math.ceil(k / 8),
       Math.ceil(m / 8) * Math.ceil(n / 8) * Math.ceil(k / 128),
     ) * 2;
     const vpuOnly = Math.max(1, Math.trunc(Math.ceil(vuOps / nvu) / f));
-    return Math.max(mxu, vpu) <= 4 * vpuOnly ? [mxu, vpu] : [0, vpuOnly];
+    if (Math.max(mxu, vpu) > 4 * vpuOnly) {
+      this.mxu = 0;
+      this.vpu = vpuOnly;
+    }
   }
 
   /** HBM bytes of a matmul: whole tensors when they fit in VMEM, else the best tiling's traffic. */
-  private matmulBytes(c: Extract<OpCost, { kind: "einsum" }>): number {
-    const { b, m, n, k } = c;
-    const total = b * (m * k * c.lhsBytes + k * n * c.rhsBytes + m * n * c.outBytes);
+  private matmulBytes(b: number, m: number, n: number, k: number, lhsBytes: number, rhsBytes: number, outBytes: number): number {
+    const total = b * (m * k * lhsBytes + k * n * rhsBytes + m * n * outBytes);
     const vmemBytes = this.chip.vmem_size_MB * 1024 * 1024;
     if (total <= vmemBytes) return total;
     // Traffic is b x (traffic of one batch element), and the best tile does not depend on b.
@@ -98,10 +145,10 @@ export class TimingBackend {
     if (byN === undefined) this.tileMemo.set(m, (byN = new Map()));
     let byK = byN.get(n);
     if (byK === undefined) byN.set(n, (byK = new Map()));
-    const kKey = k * 64 + c.lhsBytes * 16 + c.rhsBytes * 4 + c.outBytes; // dtype sizes are 1, 2 or 4
+    const kKey = k * 64 + lhsBytes * 16 + rhsBytes * 4 + outBytes; // dtype sizes are 1, 2 or 4
     let perBatch = byK.get(kKey);
     if (perBatch === undefined) {
-      perBatch = bestTile({ ...c, b: 1, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
+      perBatch = bestTile({ b: 1, m, n, k, lhsBytes, rhsBytes, outBytes, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
       if (++this.tileMemoEntries > TILE_MEMO_ENTRIES) {
         this.tileMemo.clear();
         this.tileMemoEntries = 1;
@@ -112,12 +159,26 @@ export class TimingBackend {
     return b * perBatch;
   }
 
+  private memoryNs(bytes: number): number {
+    return bytes === 0 ? 0 : Math.max(Math.ceil(bytes / this.hbmGiBPerNs), this.chip.hbm_latency_ns);
+  }
+
+  private vmemNs(opClass: OpClass, mxu: number, vpu: number, memory: number): number {
+    if (opClass === "MXU") return (mxu * this.saBwGBps + memory * this.chip.hbm_bw_GBps) / this.vmemBwGBps;
+    if (opClass === "VPU") return (vpu * this.vpuBwGBps + memory * this.chip.hbm_bw_GBps) / this.vmemBwGBps;
+    return 0;
+  }
+
+  /** Execution time: the slowest of compute, ICI, memory and VMEM, truncated as NeuSim does. */
+  private execOf(opClass: OpClass, mxu: number, vpu: number, bytes: number, ici: number): number {
+    const memory = this.memoryNs(bytes);
+    return Math.trunc(Math.max(Math.max(mxu, vpu), ici, memory, this.vmemNs(opClass, mxu, vpu, memory)));
+  }
+
   private finish(opClass: OpClass, mxu: number, vpu: number, bytes: number, ici: number): OpTiming {
     const compute = Math.max(mxu, vpu);
-    const memory = bytes === 0 ? 0 : Math.max(Math.ceil(bytes / this.hbmGiBPerNs), this.chip.hbm_latency_ns);
-    let vmem = 0;
-    if (opClass === "MXU") vmem = (mxu * this.saBwGBps + memory * this.chip.hbm_bw_GBps) / this.vmemBwGBps;
-    else if (opClass === "VPU") vmem = (vpu * this.vpuBwGBps + memory * this.chip.hbm_bw_GBps) / this.vmemBwGBps;
+    const memory = this.memoryNs(bytes);
+    const vmem = this.vmemNs(opClass, mxu, vpu, memory);
     const exec = Math.max(compute, ici, memory, vmem);
     let bounded_by: BoundedBy;
     if (compute === exec) bounded_by = "Compute";

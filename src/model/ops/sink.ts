@@ -1,0 +1,34 @@
+/**
+ * Where the operator graph goes. graph.ts describes each phase once and emits
+ * every operator to a sink: OpListSink builds NeuSim-style Op objects (for
+ * `eval --ops` and the fidelity tests); BlockTimer (timing/block-timer.ts) only
+ * times them and adds the times up per block (for sweeps). Matmuls and vector
+ * ops, most of the graph, are emitted as numbers; collectives as Op objects.
+ */
+import { binaryOp, einsumOp, unaryOp, type OpContext } from "./builders.js";
+import type { DType, Op } from "./op.js";
+
+export interface OpSink {
+  einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void;
+  unary(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void;
+  binary(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): void;
+  /** A collective or transfer, already built (a few per layer). */
+  op(op: Op): void;
+}
+
+/** Builds the Op list, in emission order. */
+export class OpListSink implements OpSink {
+  readonly ops: Op[] = [];
+  einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void {
+    this.ops.push(einsumOp(description, lhs, rhs, eq, dtype, ctx));
+  }
+  unary(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void {
+    this.ops.push(unaryOp(description, opName, shape, dtype, ctx));
+  }
+  binary(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): void {
+    this.ops.push(binaryOp(description, opName, shape, dtype, ctx));
+  }
+  op(op: Op): void {
+    this.ops.push(op);
+  }
+}
