@@ -46,9 +46,11 @@ describe("moesweep schema", () => {
     const schema = JSON.parse(r.stdout);
     expect(schema.type).toBe("object");
     expect(schema.required).toEqual(["name"]);
-    expect(Object.keys(schema.properties)).toEqual(["name", "description", "base", "grid", "zip", "where", "columns"]);
+    expect(Object.keys(schema.properties)).toEqual(["name", "description", "base", "grid", "zip", "where", "columns", "config_key"]);
     expect(schema.properties.grid.properties).toHaveProperty("expert_load_imbalance_factor");
-    expect(schema.properties.base.properties.chip.enum).toContain("tpuv5p");
+    // A chip is a catalog name or a NeuSim chip file.
+    expect(schema.properties.base.properties.chip.anyOf[0].enum).toContain("tpuv5p");
+    expect(schema.properties.base.properties.chip.anyOf[1].pattern).toBe("\\.json$");
   });
 });
 

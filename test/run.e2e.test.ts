@@ -184,3 +184,21 @@ describe("moesweep run: interruption and resume", () => {
     expect(read(out, "results.csv") === read(baseline, "results.csv")).toBe(true);
   });
 });
+
+describe("moesweep run: columns", () => {
+  it("columns: picks outputs; point_index, config_key and the config fields are always written; config_key: false leaves the key out", () => {
+    const dir = tmp();
+    const spec = join(dir, "cols.yaml");
+    writeFileSync(spec, "name: cols\nbase:\n  input_seqlen: 1024\ngrid:\n  phase: [prefill, decode]\n  expert_parallelism_degree: [1, 8]\ncolumns: [receiver_skew, moe_layer_time_ns]\n");
+    const out = join(dir, "a");
+    expect(run([spec, "--out", out]).status).toBe(0);
+    const header = read(out, "results.csv").split("\n")[0].split(",");
+    expect(header).toEqual(["point_index", "config_key", "model", "chip", "phase", "input_seqlen", "expert_parallelism_degree",
+      "expert_load_imbalance_factor", "num_worst_case_experts", "receiver_skew", "moe_layer_time_ns"]);
+    writeFileSync(spec, `${readFileSync(spec, "utf8")}config_key: false\n`);
+    const noKey = join(dir, "b");
+    expect(run([spec, "--out", noKey]).status).toBe(0);
+    const rowsA = read(out, "results.csv").split("\n").map((l) => l.split(",").filter((_, i) => i !== 1).join(","));
+    expect(read(noKey, "results.csv")).toBe(rowsA.join("\n"));
+  });
+});

@@ -4,8 +4,8 @@
  * Runs inside workers and, for the benchmark's ideal, in-process.
  */
 import { stringify } from "csv-stringify/sync";
-import { ConfigError, resolveConfig } from "../model/config.js";
-import { evaluateResolved, type Evaluation } from "../model/evaluate.js";
+import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/config.js";
+import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
 import type { SweepPlan } from "../plan/plan.js";
 
 export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
@@ -39,10 +39,11 @@ const CSV_OPTIONS = { cast: { boolean: (v: boolean) => (v ? "true" : "false") } 
 
 /** A string csv-stringify writes as is (no delimiter, quote or line break to escape). */
 const PLAIN = /^[^",\r\n]*$/;
+const QUOTE = /"/g;
 
 /**
- * One row as csv-stringify writes it (with CSV_OPTIONS), or null when a field
- * needs quoting and csv-stringify itself must decide. csv-stringify costs about
+ * One row as csv-stringify writes it (with CSV_OPTIONS), or null for a value
+ * of another type, which csv-stringify itself formats. csv-stringify costs about
  * 20 us per result row on this machine, a quarter of a point's time; this fast
  * path writes the same bytes (test/csv.test.ts checks it against csv-stringify).
  */
@@ -54,7 +55,7 @@ function plainRow(row: readonly unknown[]): string | null {
     if (v === null || v === undefined) continue;
     if (typeof v === "number") line += String(v);
     else if (typeof v === "boolean") line += v ? "true" : "false";
-    else if (typeof v === "string" && PLAIN.test(v)) line += v;
+    else if (typeof v === "string") line += PLAIN.test(v) ? v : `"${v.replace(QUOTE, '""')}"`; // csv-stringify's quoting
     else return null;
   }
   return line + "\n";
@@ -72,7 +73,13 @@ export function csvText(rows: readonly (readonly unknown[])[]): string {
   return out;
 }
 
-type Getter = (ev: Evaluation, index: number) => unknown;
+/** What a row is made of: the resolved config, its key, the model's outputs. */
+interface Point {
+  config: MoeConfig;
+  key: string;
+  outputs: Outputs;
+}
+type Getter = (p: Point, index: number) => unknown;
 
 /** Column getters for the plan's columns, built once per plan. */
 const gettersCache = new WeakMap<SweepPlan, Getter[]>();
@@ -81,10 +88,10 @@ function getters(plan: SweepPlan): Getter[] {
   if (!g) {
     const fields = new Set<string>(plan.recordedFields);
     g = plan.columns.map((col): Getter => {
-      if (col === "point_index") return (_ev, i) => i;
-      if (col === "config_key") return (ev) => ev.config_key;
-      if (fields.has(col)) return (ev) => ev.config[col as keyof Evaluation["config"]];
-      return (ev) => ev.outputs[col as keyof Evaluation["outputs"]];
+      if (col === "point_index") return (_p, i) => i;
+      if (col === "config_key") return (p) => p.key;
+      if (fields.has(col)) return (p) => p.config[col as keyof MoeConfig];
+      return (p) => p.outputs[col as keyof Outputs];
     });
     gettersCache.set(plan, g);
   }
@@ -93,6 +100,7 @@ function getters(plan: SweepPlan): Getter[] {
 
 export function evaluateRange(plan: SweepPlan, start: number, end: number): ChunkResult {
   const g = getters(plan);
+  const wantsKey = plan.columns.includes("config_key");
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
   let resultsCsv = "";
   const errors: unknown[][] = [];
@@ -104,9 +112,10 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         counts.filtered++;
         continue;
       }
-      const ev = evaluateResolved(resolveConfig(input));
+      const config = resolveConfig(input);
+      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs: evaluateOutputs(config) };
       const row = new Array<unknown>(g.length);
-      for (let c = 0; c < g.length; c++) row[c] = g[c](ev, i);
+      for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
       resultsCsv += csvLine(row);
       counts.evaluated++;
     } catch (err) {

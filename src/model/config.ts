@@ -3,7 +3,7 @@
  * resolution from catalog ids + overrides, validation, and identity (config_key).
  * Pure: no I/O.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { InputError } from "../errors.js";
 import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
 import { MODEL_IDS, type ModelSpec } from "./catalog/models.js";
@@ -157,10 +157,29 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
   checkType(FIELD_BY_NAME.get("model")!, input.model ?? DEFAULT_MODEL);
   checkType(FIELD_BY_NAME.get("chip")!, input.chip ?? DEFAULT_CHIP);
   const merged = mergeConfig(input);
-  for (const spec of FIELDS) checkType(spec, merged[spec.name]);
+  checkCatalogEntries(merged.model as string, merged.chip as string);
+  // Defaults and catalog entries are valid (checked once); only given values and num_chips need a check.
+  for (const spec of FIELDS) {
+    if (input[spec.name] !== undefined || spec.name === "num_chips") checkType(spec, merged[spec.name]);
+  }
   const c = merged as unknown as MoeConfig;
   validateConfig(c, minChips(c));
   return c;
+}
+
+/** Catalog entries (built-in or from files) already checked against the field rules. */
+const checkedEntries = new WeakSet<object>();
+
+/** Check a model's and a chip's fields once; a file entry with, say, num_sa beyond its bound is refused like a flag would be. */
+function checkCatalogEntries(modelId: string, chipId: string): void {
+  for (const entry of [modelSpec(modelId), chipSpec(chipId)]) {
+    if (!entry || checkedEntries.has(entry)) continue;
+    for (const [k, v] of Object.entries(entry)) {
+      const spec = FIELD_BY_NAME.get(k);
+      if (spec) checkType(spec, v);
+    }
+    checkedEntries.add(entry);
+  }
 }
 
 function minChips(c: Pick<MoeConfig, "data_parallelism_degree" | "tensor_parallelism_degree" | "pipeline_parallelism_degree" | "expert_parallelism_degree">): number {
@@ -246,6 +265,44 @@ export function validateImbalanceFields(c: {
  */
 export function configKey(c: MoeConfig): string {
   let text = "moesweep-config-v1";
-  for (const name of FIELD_NAMES) text += `;${name}=${String(c[name])}`;
-  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+  for (const seg of KEY_SEGMENTS) text += seg.text(c);
+  return hash("sha256", text, "hex").slice(0, 16);
 }
+
+/**
+ * The key's text, `;name=value` per field in registry order, built per segment;
+ * a segment whose values equal the previous point's (the model's and the chip's
+ * fields, nearly always) reuses its text. Same text, same key, less work.
+ */
+class KeySegment {
+  private last: unknown[] | null = null;
+  private lastText = "";
+  constructor(private readonly names: readonly FieldName[]) {}
+
+  text(c: MoeConfig): string {
+    const last = this.last;
+    if (last !== null) {
+      let same = true;
+      for (let i = 0; i < this.names.length; i++) if (last[i] !== c[this.names[i]]) { same = false; break; }
+      if (same) return this.lastText;
+    }
+    let t = "";
+    const values = new Array<unknown>(this.names.length);
+    for (let i = 0; i < this.names.length; i++) {
+      values[i] = c[this.names[i]];
+      t += `;${this.names[i]}=${String(values[i])}`;
+    }
+    this.last = values;
+    this.lastText = t;
+    return t;
+  }
+}
+/** Consecutive fields of one group form a segment (the registry lists each group contiguously). */
+const KEY_SEGMENTS: readonly KeySegment[] = (() => {
+  const groups: FieldName[][] = [];
+  FIELDS.forEach((f, i) => {
+    if (i === 0 || FIELDS[i - 1].group !== f.group) groups.push([]);
+    groups[groups.length - 1].push(f.name);
+  });
+  return groups.map((g) => new KeySegment(g));
+})();

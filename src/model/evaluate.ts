@@ -3,12 +3,13 @@
  * model, build the phase's operator graph, time it, and summarise. Pure.
  */
 import { configKey, resolveConfig, type ConfigInput, type MoeConfig } from "./config.js";
-import { buildPhaseOps, phaseShape } from "./graph.js";
+import { buildPhase, emitPhase, phaseShape, type PhaseShape } from "./graph.js";
 import { computeImbalance, type Imbalance } from "./imbalance.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
 import { neusimSkipReason } from "./neusim-rules.js";
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
-import { deriveParallelism } from "./parallelism.js";
+import { deriveParallelism, type Parallelism } from "./parallelism.js";
+import { BlockTimer, blockIndex, PhaseSums } from "./timing/block-timer.js";
 import { backendFor, type OpTiming } from "./timing/backend.js";
 
 export interface TimedOp extends Op {
@@ -46,29 +47,47 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
   const ph = phaseShape(config, par);
   const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
   const backend = backendFor(config);
-  const ops = buildPhaseOps(config, par, ph, imbalance) as TimedOp[];
-  for (const op of ops) op.timing = backend.time(op);
+  const phase = buildPhase(config, par, ph, imbalance);
+  const ops = phase.ops as TimedOp[];
+  const sums = new PhaseSums();
+  // Add up group by group, as the sweep's timer does, so both give the same doubles.
+  const starts = new Map(phase.groups.map(([a, b]) => [a, b]));
+  let groupEnd = -1;
+  ops.forEach((op, i) => {
+    if (starts.has(i) && groupEnd < 0) {
+      groupEnd = starts.get(i)!;
+      sums.beginGroup();
+    }
+    op.timing = backend.time(op);
+    sums.add(op.block, op.timing.execution_time_ns, op.count);
+    if (i + 1 === groupEnd) {
+      sums.endGroup();
+      groupEnd = -1;
+    }
+  });
+  return { config, config_key: configKey(config), imbalance, outputs: summarize(config, par, ph, imbalance, sums), ops };
+}
 
-  let stageNs = 0, pipelineNs = 0;
-  const perLayer: Record<Block, number> = {
-    attention: 0, ffn_tp_collective: 0, router: 0, dispatch_all_to_all: 0, hot_experts: 0,
-    remaining_experts: 0, combine_all_to_all: 0, shared_experts: 0, combine: 0, residual: 0, pipeline_ici: 0,
-  };
-  for (const op of ops) {
-    const total = op.timing.execution_time_ns * op.count;
-    if (op.block === "pipeline_ici") pipelineNs += total;
-    else stageNs += total;
-    // Per layer of the stage (with pp > 1, attention includes NeuSim's all-layers count).
-    perLayer[op.block] += total / ph.count;
-  }
+/** The outputs alone, for sweeps: the same graph timed as numbers, with no operator objects kept. */
+export function evaluateOutputs(config: MoeConfig): Outputs {
+  const par = deriveParallelism(config);
+  const ph = phaseShape(config, par);
+  const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
+  const timer = new BlockTimer(backendFor(config));
+  emitPhase(timer, config, par, ph, imbalance);
+  return summarize(config, par, ph, imbalance, timer.sums);
+}
+
+function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalance: Imbalance, sums: PhaseSums): Outputs {
+  const perLayer = (b: Block) => sums.byBlock[blockIndex(b)] / ph.count;
   // NeuSim: a phase takes pp x (one stage + its pipeline transfers).
-  const phaseNs = config.pipeline_parallelism_degree * (stageNs + pipelineNs);
+  const phaseNs = config.pipeline_parallelism_degree * (sums.stageNs + sums.pipelineNs);
   let moeLayerNs = 0;
-  for (const b of MOE_BLOCKS) moeLayerNs += perLayer[b];
+  for (const b of MOE_BLOCKS) moeLayerNs += perLayer(b);
   const footprintGB = memoryFootprintBytes(config, par) / 1024 / 1024 / 1024;
   const reason = neusimSkipReason(config, footprintGB);
   const isDecode = config.phase === "decode";
-  const outputs: Outputs = {
+  return {
     effective_expert_load_imbalance_factor: imbalance.effective_expert_load_imbalance_factor,
     tokens_per_dispatch: imbalance.tokens_per_dispatch,
     hot_expert_tokens: imbalance.hot_expert_tokens,
@@ -83,23 +102,23 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
     prefill_time_ns: isDecode ? null : phaseNs,
     decode_time_per_token_ns: isDecode ? phaseNs / config.output_seqlen : null,
     moe_layer_time_ns: moeLayerNs,
-    attention_ns: perLayer.attention,
-    router_ns: perLayer.router,
-    dispatch_all_to_all_ns: perLayer.dispatch_all_to_all,
-    hot_experts_ns: perLayer.hot_experts,
-    remaining_experts_ns: perLayer.remaining_experts,
-    shared_experts_ns: perLayer.shared_experts,
-    combine_all_to_all_ns: perLayer.combine_all_to_all,
-    combine_ns: perLayer.combine,
-    ffn_tp_collective_ns: perLayer.ffn_tp_collective,
+    // Per layer of the stage (with pp > 1, attention includes NeuSim's all-layers count).
+    attention_ns: perLayer("attention"),
+    router_ns: perLayer("router"),
+    dispatch_all_to_all_ns: perLayer("dispatch_all_to_all"),
+    hot_experts_ns: perLayer("hot_experts"),
+    remaining_experts_ns: perLayer("remaining_experts"),
+    shared_experts_ns: perLayer("shared_experts"),
+    combine_all_to_all_ns: perLayer("combine_all_to_all"),
+    combine_ns: perLayer("combine"),
+    ffn_tp_collective_ns: perLayer("ffn_tp_collective"),
     memory_footprint_GB: footprintGB,
     out_of_memory: footprintGB > config.hbm_size_GB,
-    stage_time_ns: stageNs,
-    pipeline_ici_ns: pipelineNs,
+    stage_time_ns: sums.stageNs,
+    pipeline_ici_ns: sums.pipelineNs,
     neusim_valid: reason === "",
     neusim_reason: reason,
   };
-  return { config, config_key: configKey(config), imbalance, outputs, ops };
 }
 
 /** Per-operator columns, as `moesweep eval --ops` lists them. */

@@ -55,17 +55,29 @@ export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseS
   const phaseName = ph.isDecode ? "Decode" : "Prefill";
   const pipeCtx: OpContext = { count: ph.stepCount, block: "pipeline_ici" };
   if (pipelined) sink.op(pipelineTransferOp(`${phaseName}ReceiveInputFromPipelineICI`, stageIo, "Input", c, pipeCtx));
-  sink.unary(
-    ph.isDecode ? "Attention-serving-decode-Input_rmsnorm" : "Fwd-Attention-encoder-Input_rmsnorm",
-    "RMSNorm", stageIo, "DT_BFLOAT16", ctx("attention"),
-  );
-  pushLatentAttention(sink, c, p, ph, { count: ph.attentionCount, block: "attention" });
+  // Keys attended to: the prompt in prefill, prompt + generated tokens in decode.
+  // Attention depends on none of the MoE or imbalance fields: one cached group per shape.
+  const T = ph.isDecode ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
+  const attentionKey = `attn|${B}|${S}|${T}|${ph.count}|${ph.attentionCount}|${c.tensor_parallelism_degree}|${p.tensorParallelAxes.join("x")}` +
+    `|${c.d_model}|${c.num_heads}|${c.q_lora_rank}|${c.kv_lora_rank}|${c.qk_nope_head_dim}|${c.qk_rope_head_dim}|${c.v_head_dim}|${c.ici_bw_GBps}|${c.ici_latency_ns}`;
+  sink.group(attentionKey, () => {
+    sink.unary(
+      ph.isDecode ? "Attention-serving-decode-Input_rmsnorm" : "Fwd-Attention-encoder-Input_rmsnorm",
+      "RMSNorm", stageIo, "DT_BFLOAT16", ctx("attention"),
+    );
+    pushLatentAttention(sink, c, p, ph, T, { count: ph.attentionCount, block: "attention" });
+  });
   pushMoeFfn(sink, c, p, ph, imb, ctx);
   if (pipelined) sink.op(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, stageIo, "Output", c, pipeCtx));
 }
 
 /** One phase's operators as NeuSim-style objects, with NeuSim's fusion indices. */
 export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): Op[] {
+  return buildPhase(c, p, ph, imb).ops;
+}
+
+/** The operators and their groups' [start, end) ranges. */
+export function buildPhase(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): { ops: Op[]; groups: [number, number][] } {
   const sink = new OpListSink();
   emitPhase(sink, c, p, ph, imb);
   const ops = sink.ops;
@@ -75,11 +87,11 @@ export function buildPhaseOps(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb:
     op.fusion_index = base + i;
     if (op.description.includes(FUSION_PLACEHOLDER)) op.description = op.description.replace(FUSION_PLACEHOLDER, String(op.fusion_index));
   });
-  return ops;
+  return { ops, groups: sink.groups };
 }
 
 /** NeuSim's create_multi_head_latent_attention, shapes and quirks included. */
-function pushLatentAttention(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, ctx: OpContext): void {
+function pushLatentAttention(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, T: number, ctx: OpContext): void {
   const pre = ph.isDecode ? "Attention-serving-decode-Attention-serving-decode-" : "Fwd-Attention-encoder-Attention-serving-prefill-";
   const axes = p.tensorParallelAxes;
   const tpDegree = product(axes);
@@ -91,8 +103,6 @@ function pushLatentAttention(sink: OpSink, c: MoeConfig, p: Parallelism, ph: Pha
   const kvShape = [B, S, c.kv_lora_rank];
   const kPeShape = [B, S, c.qk_rope_head_dim];
   const qPeShape = [B, S, H, c.qk_rope_head_dim];
-  // Keys attended to: the prompt in prefill, prompt + generated tokens in decode.
-  const T = ph.isDecode ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
   const link: IciLink = c;
 
   if (tpDegree > 1) {
@@ -135,6 +145,10 @@ function rowsShape(B: number, rows: number): [number, number] {
 /** NeuSim's create_ffn_matmul_llama: gate, up, gate*up, down (SwiGLU). */
 function pushGatedFfn(sink: OpSink, prefix: string, rows: [number, number], dModel: number, dFf: number, ctx: OpContext): void {
   const [b, s] = rows;
+  sink.group(`ffn|${b}|${s}|${dModel}|${dFf}|${ctx.count}|${ctx.block}`, () => emitGatedFfn(sink, prefix, b, s, dModel, dFf, ctx));
+}
+
+function emitGatedFfn(sink: OpSink, prefix: string, b: number, s: number, dModel: number, dFf: number, ctx: OpContext): void {
   sink.einsum(`${prefix}FFgate`, [b, s, dModel], [dModel, dFf], "BLM;MH->BLH", "DT_BFLOAT16", ctx);
   sink.einsum(`${prefix}FFup`, [b, s, dModel], [dModel, dFf], "BLM;MH->BLH", "DT_BFLOAT16", ctx);
   sink.binary(`${prefix}FFgate_up`, "Mul", [b, s, dFf], "DT_BFLOAT16", ctx);
@@ -155,8 +169,10 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
   if (etpDegree > 1) {
     sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
   }
-  sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
-  sink.unary("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router"));
+  sink.group(`router|${B}|${S}|${D}|${E}|${ph.count}`, () => {
+    sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
+    sink.unary("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router"));
+  });
   // NeuSim sizes the exchange by the global batch and names both directions "Dispatch".
   const a2aShape = [c.global_batch_size, S, c.num_limited_groups, D];
   const a2a = (block: Block) => allToAllOp(

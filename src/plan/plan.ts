@@ -30,18 +30,30 @@ export class SweepPlan {
   private readonly radices: number[];
   private readonly filters: { text: string; fn: Filter }[];
   private readonly needsVerdict: boolean;
+  private readonly digitScratch: Float64Array;
+  private readonly axisValues: unknown[][][];
+  /** Builds a point's input object with one fixed shape (one hidden class: fast, and the same key order as ever). */
+  private readonly buildInput: (base: Record<string, unknown>, values: unknown[][][], digits: Float64Array) => ConfigInput;
 
   constructor(readonly spec: ResolvedSpec) {
     registerConfigFiles(spec.config_files); // workers get the parsed files with the spec
     this.radices = spec.axes.map((a) => a.values.length);
+    this.digitScratch = new Float64Array(this.radices.length);
+    this.axisValues = spec.axes.map((a) => a.values);
+    const props = Object.keys(spec.base).map((k) => `${JSON.stringify(k)}: base[${JSON.stringify(k)}]`);
+    for (let a = spec.axes.length - 1; a >= 0; a--) {
+      spec.axes[a].fields.forEach((f, j) => props.push(`${JSON.stringify(f)}: values[${a}][digits[${a}]][${j}]`));
+    }
+    this.buildInput = new Function("base", "values", "digits", `return { ${props.join(", ")} };`) as SweepPlan["buildInput"];
     let total = 1;
     for (const r of this.radices) total *= r;
     if (!Number.isSafeInteger(total)) throw new SpecError(`the grid has ${total} points, more than ${Number.MAX_SAFE_INTEGER} can be indexed`);
     this.total = total;
     const named = new Set<string>([...ALWAYS_RECORDED, ...Object.keys(spec.base), ...spec.axes.flatMap((a) => a.fields)]);
     this.recordedFields = FIELDS.map((f) => f.name).filter((n) => named.has(n));
-    const all = ["point_index", "config_key", ...this.recordedFields, ...OUTPUT_COLUMNS];
-    this.columns = spec.columns ? ["point_index", "config_key", ...all.slice(2).filter((c) => spec.columns!.includes(c))] : all;
+    // Identity first, always (the config fields too: a row must say what it measures), then the chosen outputs.
+    const outputs = spec.columns ? OUTPUT_COLUMNS.filter((c) => spec.columns!.includes(c)) : OUTPUT_COLUMNS;
+    this.columns = ["point_index", ...(spec.config_key === false ? [] : ["config_key"]), ...this.recordedFields, ...outputs];
     this.needsVerdict = spec.where.some((w) => /\bneusim_(valid|reason)\b/.test(w));
     this.filters = spec.where.map((text, i) => {
       try {
@@ -68,19 +80,16 @@ export class SweepPlan {
     return this.needsVerdict ? Object.assign(view, neusimVerdict(input)) : view;
   }
 
-  /** The config input of point i: base fields, then each axis's value. */
+  /** The config input of point i: base fields, then each axis's value (the last axis's first). */
   pointInput(index: number): ConfigInput {
-    const input: Record<string, unknown> = { ...this.spec.base };
+    const d = this.digitScratch;
     let rest = index;
     for (let a = this.radices.length - 1; a >= 0; a--) {
-      const radix = this.radices[a];
-      const digit = rest % radix;
-      rest = (rest - digit) / radix;
-      const axis = this.spec.axes[a];
-      const values = axis.values[digit];
-      for (let j = 0; j < axis.fields.length; j++) input[axis.fields[j]] = values[j];
+      const digit = rest % this.radices[a];
+      d[a] = digit;
+      rest = (rest - digit) / this.radices[a];
     }
-    return input as ConfigInput;
+    return this.buildInput(this.spec.base, this.axisValues, d);
   }
 
   /** Axis positions of point i (for tests and diagnostics). */

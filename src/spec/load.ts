@@ -117,6 +117,7 @@ export function resolveSpec(raw: unknown): ResolvedSpec {
     axes,
     where: typeof spec.where === "string" ? [spec.where] : spec.where,
     columns: spec.columns ?? null,
+    ...(spec.config_key === false ? { config_key: false } : {}),
   };
 }
 

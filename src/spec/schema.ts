@@ -54,7 +54,9 @@ export const sweepSpecSchema = z.object({
   grid: z.object(gridShape).strict().default({}),
   zip: z.array(z.object(zipShape).strict()).default([]),
   where: z.union([z.string(), z.array(z.string())]).default([]),
-  columns: z.array(z.enum(COLUMN_CHOICES)).min(1).optional(),
+  columns: z.array(z.enum(COLUMN_CHOICES)).min(1).optional()
+    .describe("which model outputs to write (default: all); point_index, config_key and the config fields are always written"),
+  config_key: z.boolean().optional().describe("write the config_key column (default true); false saves a hash per point, but compare needs it"),
 }).strict();
 
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;

@@ -13,10 +13,10 @@ export interface OpContext {
 }
 
 /** Axis classes of an einsum equation: which lhs axes are batch (b), reduction (k) or lhs-only (m), which rhs axes are n. */
-interface EinsumAxes { b: number[]; k: number[]; m: number[]; n: number[] }
+export interface EinsumAxes { b: number[]; k: number[]; m: number[]; n: number[] }
 const einsumAxesCache = new Map<string, EinsumAxes>();
 
-function einsumAxes(eq: string): EinsumAxes {
+export function einsumAxes(eq: string): EinsumAxes {
   let axes = einsumAxesCache.get(eq);
   if (axes) return axes;
   const [inputs, out] = eq.split("->");
@@ -33,7 +33,11 @@ function einsumAxes(eq: string): EinsumAxes {
   return axes;
 }
 
-const productAt = (shape: readonly number[], idx: number[]) => idx.reduce((p, i) => p * shape[i], 1);
+export function productAt(shape: readonly number[], idx: readonly number[]): number {
+  let p = 1;
+  for (let i = 0; i < idx.length; i++) p *= shape[idx[i]];
+  return p;
+}
 
 /**
  * Einsum "LHS;RHS->OUT" with one letter per axis. Batch axes are in both inputs
@@ -58,7 +62,7 @@ export function einsumOp(
 }
 
 /** NeuSim's vector-unit ops per element (get_flops_unary_op and the backend). */
-const OPS_PER_ELEM: Record<string, number> = { RMSNorm: 6, LayerNorm: 8, Softmax: 4, Add: 1, Mul: 1 };
+export const OPS_PER_ELEM: Record<string, number> = { RMSNorm: 6, LayerNorm: 8, Softmax: 4, Add: 1, Mul: 1 };
 
 /** Unary vector op (RMSNorm, Softmax): input and output of the same shape. */
 export function unaryOp(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): Op {

@@ -14,11 +14,19 @@ export interface OpSink {
   binary(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): void;
   /** A collective or transfer, already built (a few per layer). */
   op(op: Op): void;
+  /**
+   * A group of operators whose times depend only on `key` (and the chip): a
+   * timing sink may replay a cached group instead of emitting it again. Every
+   * number the group's operators use must be in the key.
+   */
+  group(key: string, emit: () => void): void;
 }
 
 /** Builds the Op list, in emission order. */
 export class OpListSink implements OpSink {
   readonly ops: Op[] = [];
+  /** [start, end) op index ranges of the groups, in order (the op list adds its times up group by group, as the timing sink does). */
+  readonly groups: [number, number][] = [];
   einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void {
     this.ops.push(einsumOp(description, lhs, rhs, eq, dtype, ctx));
   }
@@ -30,5 +38,10 @@ export class OpListSink implements OpSink {
   }
   op(op: Op): void {
     this.ops.push(op);
+  }
+  group(_key: string, emit: () => void): void {
+    const start = this.ops.length;
+    emit();
+    this.groups.push([start, this.ops.length]);
   }
 }

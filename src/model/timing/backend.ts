@@ -30,6 +30,9 @@ export interface OpTiming {
  */
 const TILE_MEMO_ENTRIES = 50_000;
 
+/** Bound on cached operator groups per chip (each about 200 bytes with its key). */
+const GROUP_CACHE_ENTRIES = 20_000;
+
 /** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
 const VU_ELEMS_PER_CYCLE = 8 * 128;
 
@@ -41,6 +44,14 @@ export class TimingBackend {
   private readonly saBwGBps: number;
   private readonly vpuBwGBps: number;
   private readonly hbmGiBPerNs: number;
+
+  /** Sums of operator groups (graph.ts names what each depends on), for this chip; bounded like the tile memo. */
+  readonly groupCache = new Map<string, Float64Array>();
+
+  cacheGroup(key: string, sums: Float64Array): void {
+    if (this.groupCache.size >= GROUP_CACHE_ENTRIES) this.groupCache.clear();
+    this.groupCache.set(key, sums);
+  }
 
   constructor(readonly chip: ChipParams) {
     const { num_vu_ports: ports, freq_GHz: f, sa_dim: sa, num_sa: nsa } = chip;

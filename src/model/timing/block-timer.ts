@@ -1,0 +1,101 @@
+/**
+ * The sweep's consumer of the operator graph: times each operator as it is
+ * emitted (numbers only: no Op or timing objects for matmuls and vector ops)
+ * and adds execution time x count per block, in emission order, exactly as
+ * evaluate() adds up its timed Op list (PhaseSums is shared, so the doubles match).
+ */
+import { DTYPE_BYTES, type Block, type DType, type Op } from "../ops/op.js";
+import { einsumAxes, OPS_PER_ELEM, productAt, type OpContext } from "../ops/builders.js";
+import type { OpSink } from "../ops/sink.js";
+import { product } from "../numeric.js";
+import type { TimingBackend } from "./backend.js";
+
+export const BLOCKS: readonly Block[] = [
+  "attention", "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
+  "combine_all_to_all", "shared_experts", "combine", "residual", "pipeline_ici",
+];
+const BLOCK_INDEX = Object.fromEntries(BLOCKS.map((b, i) => [b, i])) as Record<Block, number>;
+export const blockIndex = (b: Block): number => BLOCK_INDEX[b];
+
+const STAGE = BLOCKS.length, PIPELINE = BLOCKS.length + 1;
+
+/**
+ * A phase's time, per block and in total: one stage's operators, and the
+ * pipeline transfers apart. Operators in a group are added up within the group
+ * first, then the group's sums into the phase's, so a cached group replays to
+ * the same doubles as emitting it again (both consumers add this way).
+ */
+export class PhaseSums {
+  readonly byBlock = new Float64Array(BLOCKS.length);
+  stageNs = 0;
+  pipelineNs = 0;
+  private open: Float64Array | null = null;
+
+  add(block: Block, execNs: number, count: number): void {
+    const t = execNs * count;
+    const g = this.open;
+    if (g) {
+      g[BLOCK_INDEX[block]] += t;
+      g[block === "pipeline_ici" ? PIPELINE : STAGE] += t;
+      return;
+    }
+    if (block === "pipeline_ici") this.pipelineNs += t;
+    else this.stageNs += t;
+    this.byBlock[BLOCK_INDEX[block]] += t;
+  }
+
+  beginGroup(): void {
+    this.open = new Float64Array(BLOCKS.length + 2);
+  }
+
+  /** Close the group, add it in, and return its sums (to cache). */
+  endGroup(): Float64Array {
+    const g = this.open!;
+    this.open = null;
+    this.addGroup(g);
+    return g;
+  }
+
+  addGroup(g: Float64Array): void {
+    for (let i = 0; i < BLOCKS.length; i++) this.byBlock[i] += g[i];
+    this.stageNs += g[STAGE];
+    this.pipelineNs += g[PIPELINE];
+  }
+}
+
+export class BlockTimer implements OpSink {
+  readonly sums = new PhaseSums();
+  constructor(private readonly backend: TimingBackend) {}
+
+  einsum(_d: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void {
+    const axes = einsumAxes(eq);
+    const bytes = DTYPE_BYTES[dtype];
+    const t = this.backend.einsumExecNs(productAt(lhs, axes.b), productAt(lhs, axes.m), productAt(rhs, axes.n), productAt(lhs, axes.k), bytes, bytes, bytes);
+    this.sums.add(ctx.block, t, ctx.count);
+  }
+
+  unary(_d: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void {
+    const elems = product(shape);
+    this.sums.add(ctx.block, this.backend.elementwiseExecNs(OPS_PER_ELEM[opName], elems, 2 * elems * DTYPE_BYTES[dtype]), ctx.count);
+  }
+
+  binary(_d: string, _opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): void {
+    const elems = product(shape);
+    this.sums.add(ctx.block, this.backend.elementwiseExecNs(1, elems, 2 * elems * DTYPE_BYTES[dtype]), ctx.count);
+  }
+
+  op(op: Op): void {
+    this.sums.add(op.block, this.backend.execNs(op.cost), op.count);
+  }
+
+  group(key: string, emit: () => void): void {
+    const cached = this.backend.groupCache.get(key);
+    if (cached) {
+      this.sums.addGroup(cached);
+      return;
+    }
+    this.sums.beginGroup();
+    emit();
+    this.backend.cacheGroup(key, this.sums.endGroup());
+  }
+}
