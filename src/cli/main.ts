@@ -12,6 +12,8 @@ import { figuresCommand } from "./commands/figures.js";
 import { planCommand } from "./commands/plan.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
+import { queryCommand } from "./commands/query.js";
+import { columnsCommand } from "./commands/columns.js";
 
 function fail(message: string): never {
   process.stderr.write(`moesweep: ${message}\n`);
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
       .command(compareCommand)
       .command(figuresCommand)
       .command(evalCommand)
+      .command(queryCommand)
+      .command(columnsCommand)
       .command(schemaCommand)
       .demandCommand(1, "name a command; see --help")
       .strict()

@@ -72,11 +72,15 @@ export function readManifest(dir: string): Manifest | null {
 
 /** Write to a temporary file, fsync, then rename over the old manifest: never torn. */
 export function writeManifest(dir: string, m: Manifest): void {
-  const path = join(dir, MANIFEST);
+  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(m, null, 2) + "\n");
+}
+
+/** Write a file whole or not at all: a temporary file, fsync, rename. */
+export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
-    writeAll(fd, Buffer.from(JSON.stringify(m, null, 2) + "\n"), 0);
+    writeAll(fd, Buffer.from(text), 0);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -3,7 +3,7 @@
  * Everything is checked before anything is written.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, readdirSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { addCounts, zeroCounts } from "./rows.js";
@@ -122,6 +122,8 @@ function writeMerged(shards: ShardOutput[], outDir: string): Manifest {
     throw err;
   }
   for (const f of [RESULTS, ERRORS]) renameSync(tmp(f), join(outDir, f));
+  // Side files every shard wrote alike (the data dictionary) come along from the first.
+  for (const f of readdirSync(shards[0].dir).filter((n) => n.endsWith(".json") && n !== MANIFEST)) copyFileSync(join(shards[0].dir, f), join(outDir, f));
   const first = shards[0].manifest;
   const counts = shards.reduce((t, s) => addCounts(t, s.manifest.checkpoint.counts), zeroCounts());
   const elapsed = Math.max(...shards.map((s) => s.manifest.elapsed_s));

@@ -17,7 +17,7 @@ import { compactSpec, specHash, type ResolvedSpec } from "../spec/resolved.js";
 import { describeMismatch, digestPrefixHash, DigestedFile, emptyHash, fileSize, isMismatch, verifyPrefix } from "./integrity.js";
 import { RunIoError } from "./io-error.js";
 import { lockFolder } from "./lock.js";
-import { ERRORS, MANIFEST, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
+import { ERRORS, MANIFEST, writeFileAtomic, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
 import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, zeroCounts, type ChunkResult } from "./rows.js";
 import { gitCommit, MOESWEEP_VERSION } from "./version.js";
@@ -40,6 +40,8 @@ export interface RunOptions {
   checkpointEverySeconds?: number;
   /** Run even above MAX_POINTS_UNASKED points or MAX_BYTES_UNASKED bytes. */
   yes?: boolean;
+  /** Files written (atomically) into the output folder once it is locked, e.g. a data dictionary. */
+  extraFiles?: Record<string, string>;
 }
 
 export interface RunSummary {
@@ -76,6 +78,7 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
   const release = lockFolder(dir, `moesweep run ${opts.spec.name}`);
   try {
     const resumed = prepareOutput(dir, hash, range, shard, opts.restart ?? false);
+    for (const [name, text] of Object.entries(opts.extraFiles ?? {})) writeFileAtomic(join(dir, name), text);
     if (resumed?.status === "complete") {
       verifyComplete(dir, resumed);
       return summarize(resumed, dir, "already complete; nothing to do (use --restart to run it again)");

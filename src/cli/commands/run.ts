@@ -6,6 +6,9 @@ import { DEFAULT_CHUNK_SIZE, formatBytes, MAX_BYTES_UNASKED, MAX_POINTS_UNASKED,
 import { numberOption, UsageFault } from "../numeric-options.js";
 import { parseShard, shardDirName, shardFromEnv } from "../../engine/shard.js";
 import { loadSpecFile } from "../../spec/load.js";
+import { SweepPlan } from "../../plan/plan.js";
+import { columnDoc } from "../../model/columns.js";
+import { dropParquet, writeParquet } from "../../report/duckdb.js";
 
 export const runCommand = {
   command: "run <spec>",
@@ -19,6 +22,7 @@ export const runCommand = {
       .option("shards", numberOption("shards", { integer: true, min: 1, max: 1_000_000 }, "number of shards, for Kubernetes Indexed Jobs (the index comes from JOB_COMPLETION_INDEX)"))
       .option("restart", { type: "boolean", default: false, describe: "discard what the output folder holds and start over" })
       .option("checkpoint-every", numberOption("checkpoint-every", { min: 0, minExclusive: true, max: 3600 }, "seconds between durable checkpoints (fsync + manifest)", 2))
+      .option("format", { choices: ["csv", "parquet", "both"] as const, default: "csv", describe: "csv: results.csv (canonical, byte-identical); parquet/both: also results.parquet (typed, via DuckDB), written when the run completes. results.csv is always kept: resume, merge and compare verify it" })
       .option("yes", { type: "boolean", default: false, describe: `run even a sweep of more than ${MAX_POINTS_UNASKED.toExponential()} points or ${formatBytes(MAX_BYTES_UNASKED)} of estimated results` })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output (the final summary is still printed)" })
       .example("$0 run sweeps/deepseek-imbalance.yaml", "the default sweep, all cores")
@@ -33,10 +37,15 @@ export const runCommand = {
     if (argv.shard !== undefined && shards !== undefined) throw new UsageFault("give --shard i/n or --shards n (with JOB_COMPLETION_INDEX), not both");
     const shard = argv.shard !== undefined ? parseShard(String(argv.shard)) : shardFromEnv(process.env, shards);
     const defaultOut = join("results", shard ? shardDirName(spec.name, shard) : spec.name);
+    const outDir = argv.out ? String(argv.out) : defaultOut;
+    if (argv.restart) dropParquet(outDir);
+    const plan = new SweepPlan(spec);
+    const columns = plan.columns.map((c) => columnDoc(c));
     const summary = await runSweep({
-      spec, outDir: argv.out ? String(argv.out) : defaultOut, workers, chunkSize, shard,
+      spec, outDir, workers, chunkSize, shard, extraFiles: { "columns.json": JSON.stringify(columns, null, 2) + "\n" },
       restart: Boolean(argv.restart), quiet: Boolean(argv.quiet), checkpointEverySeconds: Number(argv["checkpoint-every"]), yes: Boolean(argv.yes),
     });
+    if (summary.status === "complete" && argv.format !== "csv") await writeParquet(outDir);
     process.stdout.write(summary.message + "\n");
     process.exitCode = summary.exitCode;
   },

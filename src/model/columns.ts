@@ -1,0 +1,81 @@
+/**
+ * The data dictionary: every column results.csv can have, with its type, unit
+ * and meaning. One source of truth for `moesweep columns`, each run's
+ * columns.json, the Parquet column types and the README table. Pure.
+ */
+import { FIELD_BY_NAME, type FieldSpec } from "./config.js";
+import { OUTPUT_COLUMNS, type OutputColumn } from "./evaluate.js";
+
+export type ColumnType = "int" | "double" | "bool" | "string";
+
+export interface ColumnDoc {
+  name: string;
+  type: ColumnType;
+  /** "" when the value is a count, a ratio or a name. */
+  unit: string;
+  meaning: string;
+  kind: "identity" | "config" | "output";
+}
+
+const OUTPUT_DOCS: Record<OutputColumn, [ColumnType, string, string]> = {
+  effective_expert_load_imbalance_factor: ["double", "", "f actually used: E/K when expert_load_imbalance_factor = -1, else f"],
+  tokens_per_dispatch: ["double", "tokens", "T: tokens one device dispatches together (local batch x tokens per request this step)"],
+  hot_expert_tokens: ["double", "tokens", "h: tokens routed to each hot expert (unrounded)"],
+  remaining_expert_tokens: ["double", "tokens", "r: tokens routed to each other expert (unrounded)"],
+  experts_on_busiest_device: ["int", "experts", "D: routed experts on the busiest device, ceil(E / EP)"],
+  hot_experts_on_device: ["int", "experts", "Wd: hot experts on the busiest device, min(W, D)"],
+  hot_expert_seqlen: ["int", "rows", "matmul rows of each hot expert, max(1, ceil(h))"],
+  active_remaining_experts: ["int", "experts", "remaining experts that receive at least one token on the busiest device"],
+  remaining_expert_seqlen: ["int", "rows", "matmul rows of each active remaining expert (0 when none)"],
+  receiver_skew: ["double", "", "tokens the busiest device receives in the all-to-all over the mean device's (1 = balanced)"],
+  phase_time_ns: ["double", "ns", "the phase on one chip: pp x (stage_time_ns + pipeline_ici_ns)"],
+  prefill_time_ns: ["double", "ns", "time to first token, TTFT (prefill rows; empty for decode)"],
+  decode_time_per_token_ns: ["double", "ns", "time per output token, TPOT: decode phase_time_ns / output_seqlen (decode rows; empty for prefill)"],
+  moe_layer_time_ns: ["double", "ns", "one layer's FFN/MoE block (per decode step in decode): the sum of the eight blocks below it"],
+  attention_ns: ["double", "ns", "one layer's attention (with pp > 1, NeuSim counts every layer's attention in each stage)"],
+  router_ns: ["double", "ns", "one layer's router: gate scores and softmax"],
+  dispatch_all_to_all_ns: ["double", "ns", "one layer's dispatch all-to-all, scaled by receiver_skew (0 when EP = 1)"],
+  hot_experts_ns: ["double", "ns", "one layer's hot experts on the busiest device"],
+  remaining_experts_ns: ["double", "ns", "one layer's active remaining experts on the busiest device"],
+  shared_experts_ns: ["double", "ns", "one layer's shared experts"],
+  combine_all_to_all_ns: ["double", "ns", "one layer's combine all-to-all (0 when EP = 1)"],
+  combine_ns: ["double", "ns", "one layer's weighted combine of expert outputs"],
+  ffn_tp_collective_ns: ["double", "ns", "one layer's expert-tensor-parallel all-gather and reduce-scatter"],
+  memory_footprint_GB: ["double", "GiB", "NeuSim's per-chip memory footprint (GiB: 2^30 bytes, though NeuSim calls it GB)"],
+  out_of_memory: ["bool", "", "memory_footprint_GB > hbm_size_GB: the configuration does not fit on the chip"],
+  stage_time_ns: ["double", "ns", "one pipeline stage's operators (the whole model when pp = 1)"],
+  pipeline_ici_ns: ["double", "ns", "one stage's transfers from the previous stage and to the next (0 when pp = 1)"],
+  neusim_valid: ["bool", "", "whether NeuSim's run_sim.py would simulate this configuration"],
+  neusim_reason: ["string", "", "NeuSim's reason for skipping it (empty when neusim_valid)"],
+};
+
+/** Units of config fields, by NeuSim's name suffix. */
+function fieldUnit(name: string): string {
+  if (name.endsWith("_GHz")) return "GHz";
+  if (name.endsWith("_GBps")) return "GB/s";
+  if (name === "hbm_size_GB") return "GiB";
+  if (name.endsWith("_MB")) return "MiB";
+  if (name.endsWith("_ns")) return "ns";
+  if (name.endsWith("seqlen") || name === "decode_width") return "tokens";
+  return "";
+}
+
+function fieldType(f: FieldSpec): ColumnType {
+  return f.kind === "number" ? "double" : f.kind;
+}
+
+/** The documentation of one column of results.csv, or undefined for a name results.csv never has. */
+export function columnDoc(name: string): ColumnDoc | undefined {
+  if (name === "point_index") return { name, type: "int", unit: "", meaning: "index of the point in the sweep's full grid (points dropped by where leave gaps)", kind: "identity" };
+  if (name === "config_key") return { name, type: "string", unit: "", meaning: "stable hash of every config field: the join key of compare", kind: "identity" };
+  const f = FIELD_BY_NAME.get(name);
+  if (f) return { name, type: fieldType(f), unit: fieldUnit(name), meaning: f.describe, kind: "config" };
+  const o = OUTPUT_DOCS[name as OutputColumn];
+  if (o) return { name, type: o[0], unit: o[1], meaning: o[2], kind: "output" };
+  return undefined;
+}
+
+/** Every column results.csv can have, in the order it writes them (config fields: registry order). */
+export function allColumnDocs(): ColumnDoc[] {
+  return ["point_index", "config_key", ...FIELD_BY_NAME.keys(), ...OUTPUT_COLUMNS].map((n) => columnDoc(n)!);
+}

@@ -1,0 +1,62 @@
+/**
+ * The sweep path (evaluateOutputs: the graph timed as numbers, with cached
+ * operator groups) gives every output column exactly as evaluate() (Op objects)
+ * does, over random points of every chip, model and parallelism, model and chip
+ * overrides (so a cache key that missed a field would show), and long prompts.
+ */
+import { expect } from "vitest";
+import { test as fcTest, fc } from "@fast-check/vitest";
+import { evaluate, evaluateOutputs } from "../src/model/evaluate.js";
+import { ConfigError, resolveConfig } from "../src/model/config.js";
+import { CHIP_IDS } from "../src/model/catalog/chips.js";
+import { MODEL_IDS } from "../src/model/catalog/models.js";
+
+const point = fc.record({
+  model: fc.constantFrom(...MODEL_IDS),
+  chip: fc.constantFrom(...CHIP_IDS),
+  phase: fc.constantFrom("prefill", "decode"),
+  data_parallelism_degree: fc.constantFrom(1, 2, 4, 8),
+  tensor_parallelism_degree: fc.constantFrom(1, 2, 4, 8),
+  pipeline_parallelism_degree: fc.constantFrom(1, 1, 2, 4),
+  expert_parallelism_degree: fc.constantFrom(1, 2, 3, 4, 8, 16, 32),
+  global_batch_size: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom(256, 1024)),
+  input_seqlen: fc.oneof(fc.constantFrom(128, 1024, 4096), fc.integer({ min: 1, max: 200_000 })),
+  output_seqlen: fc.integer({ min: 1, max: 2048 }),
+  decode_width: fc.constantFrom(1, 1, 4),
+  expert_load_imbalance_factor: fc.oneof(fc.constantFrom(-1, 1, 2, 4, 8), fc.double({ min: 1, max: 20, noNaN: true })),
+  num_worst_case_experts: fc.integer({ min: 1, max: 6 }),
+}).chain((p) => fc.record({
+  p: fc.constant(p),
+  // Overrides the caches must see: model widths and chip numbers.
+  over: fc.record({
+    d_model: fc.constantFrom(4096, 5120, 7168),
+    moe_d_ff: fc.constantFrom(1024, 1536, 2048),
+    kv_lora_rank: fc.constantFrom(256, 512),
+    ici_bw_GBps: fc.constantFrom(100, 200),
+    ici_latency_ns: fc.constantFrom(1000, 3330),
+    hbm_bw_GBps: fc.constantFrom(1200, 2765),
+    vmem_size_MB: fc.constantFrom(32, 128),
+  }, { requiredKeys: [] }),
+}));
+
+fcTest.prop([point], { numRuns: 3000 })("evaluateOutputs equals evaluate().outputs, column by column", ({ p, over }) => {
+  let config;
+  try {
+    config = resolveConfig({ ...p, ...over });
+  } catch (err) {
+    if (err instanceof ConfigError) return;
+    throw err;
+  }
+  let fast;
+  try {
+    fast = evaluateOutputs(config);
+  } catch (err) {
+    // Rejected while costing (e.g. EP on a shared ICI axis): evaluate() must say the same.
+    if (!(err instanceof ConfigError)) throw err;
+    expect(() => evaluate({ ...p, ...over })).toThrow(err.message);
+    return;
+  }
+  // Twice: the second call replays cached groups.
+  expect(evaluateOutputs(config)).toEqual(fast);
+  expect(fast).toEqual(evaluate({ ...p, ...over }).outputs);
+});
