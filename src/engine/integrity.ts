@@ -90,8 +90,11 @@ export class DigestedFile {
   constructor(readonly path: string, readonly fd: number, public bytes: number, private readonly hash: Hash) {}
 
   append(text: string): void {
-    if (text.length === 0) return;
-    const buf = Buffer.from(text, "utf8");
+    if (text.length > 0) this.appendBytes(Buffer.from(text, "utf8"));
+  }
+
+  appendBytes(buf: Uint8Array): void {
+    if (buf.length === 0) return;
     try {
       this.bytes += writeAll(this.fd, buf, this.bytes);
     } catch (err) {

@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { performance as nodePerformance } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
@@ -19,7 +20,7 @@ import { RunIoError } from "./io-error.js";
 import { lockFolder } from "./lock.js";
 import { ERRORS, MANIFEST, writeFileAtomic, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
-import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, zeroCounts, type ChunkResult } from "./rows.js";
+import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkResult } from "./rows.js";
 import { gitCommit, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
@@ -50,15 +51,18 @@ export interface RunSummary {
   manifest: Manifest;
   exitCode: number;
   message: string;
+  /** How busy the threads were (for the bench): main thread event-loop utilisation, workers' share of time running tasks. */
+  stats?: { main_thread_busy_s: number; elapsed_s: number; worker_utilization: number };
 }
 
 const WORKER_FILE = fileURLToPath(new URL("../../workers/evaluate.js", import.meta.url));
 export const DEFAULT_CHUNK_SIZE = 2048;
 /**
- * Worker heap limits. An 8 MB young generation keeps a 2-worker run under 200 MB RSS;
- * 32-64 MB is 10-30% faster on cold-shape sweeps at about +50 MB RSS per worker (npm run bench).
+ * Worker heap limits. The young generation trades speed for memory: on a typical
+ * 1.2M-point sweep with 2 workers, 8 / 16 / 32 / 64 MB gave 31k / 41k / 46k / 55k
+ * points/s at 252 / 262 / 332 / 440 MB peak RSS (2026-11-29, this machine).
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 16;
 const OLD_GENERATION_MB = 96;
 
 export async function runSweep(opts: RunOptions): Promise<RunSummary> {
@@ -235,7 +239,8 @@ async function execute(
       let res: ChunkResult | undefined;
       while ((res = pending.get(nextIndex)) !== undefined) {
         pending.delete(nextIndex);
-        results.append(res.resultsCsv);
+        if (res.resultsBytes) results.appendBytes(res.resultsBytes);
+        else results.append(res.resultsCsv);
         errors.append(res.errorsCsv);
         counts = addCounts(counts, res.counts);
         nextIndex = res.end;
@@ -271,16 +276,19 @@ async function execute(
   const windowPoints = chunkSize * workers * 4;
   const runChunk = async (start: number, end: number): Promise<ChunkResult> => {
     try {
-      return (await pool.run({ start, end })) as ChunkResult;
+      return unpackChunk((await pool.run({ start, end })) as Uint8Array);
     } catch {
       try {
-        return (await pool.run({ start, end })) as ChunkResult; // one retry: a crash may be transient
+        return unpackChunk((await pool.run({ start, end })) as Uint8Array); // one retry: a crash may be transient
       } catch (err) {
         return failedChunk(plan, start, end, `worker crashed twice on points ${start}..${end - 1}: ${(err as Error).message}`);
       }
     }
   };
 
+  const elu0 = nodePerformance.eventLoopUtilization();
+  const t0Run = performance.now();
+  let workerBusyMs = 0;
   try {
     const inflight = new Set<Promise<void>>();
     let dispatched = nextIndex;
@@ -293,6 +301,7 @@ async function execute(
       const end = Math.min(range.end, start + chunkSize);
       dispatched = end;
       const p: Promise<void> = limit(() => runChunk(start, end)).then((res) => {
+        workerBusyMs += res.busyMs ?? 0;
         pending.set(start, res);
         flush();
       }).finally(() => inflight.delete(p));
@@ -324,7 +333,8 @@ async function execute(
   closeSync(errors.fd);
   const m = readManifest(dir)!;
   const note = status === "interrupted" ? `interrupted by ${signalName || "a stop"}; run the same command again to resume` : "";
-  return summarize(m, dir, note);
+  const elu = nodePerformance.eventLoopUtilization(elu0);
+  return { ...summarize(m, dir, note), stats: { main_thread_busy_s: elu.active / 1000, elapsed_s: (performance.now() - t0Run) / 1000, worker_utilization: workerBusyMs / (workers * (nodePerformance.now() - t0Run)) } };
 }
 
 function closeQuietly(...fds: number[]): void {
