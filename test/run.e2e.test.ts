@@ -202,3 +202,30 @@ describe("moesweep run: columns", () => {
     expect(read(noKey, "results.csv")).toBe(rowsA.join("\n"));
   });
 });
+
+describe("moesweep run: out-of-memory points", () => {
+  it("are counted in the summary and manifest; keep: fits (or --drop-oom) leaves them out, counted", () => {
+    const dir = tmp();
+    const spec = join(dir, "oom.yaml");
+    writeFileSync(spec, "name: oom\nbase:\n  model: deepseekv3-671b\n  num_chips: 16\n  tensor_parallelism_degree: 16\n  input_seqlen: 1024\ngrid:\n  chip: [tpuv5p, tpuv6e]\n  phase: [prefill, decode]\n  global_batch_size: [1, 256]\n");
+    const all = join(dir, "all");
+    const r = run([spec, "--out", all]);
+    expect(r.status).toBe(0);
+    const rows = parse(read(all, "results.csv"), { columns: true }) as Record<string, string>[];
+    const oom = rows.filter((x) => x.out_of_memory === "true").length;
+    expect(oom).toBeGreaterThanOrEqual(4); // every v6e row: 671B does not fit on 16 x 32 GiB
+    expect(oom).toBeLessThan(rows.length);
+    expect(r.stdout).toContain(`${rows.length} results (${oom} out of memory)`);
+    expect(manifest(all).points).toMatchObject({ evaluated: rows.length, out_of_memory: oom, dropped_oom: 0 });
+
+    const fits = join(dir, "fits");
+    const d = run([spec, "--out", fits, "--drop-oom"]);
+    expect(d.status).toBe(0);
+    const kept = parse(read(fits, "results.csv"), { columns: true }) as Record<string, string>[];
+    expect(kept.every((x) => x.out_of_memory === "false")).toBe(true);
+    expect(kept.map((x) => x.point_index)).toEqual(rows.filter((x) => x.out_of_memory === "false").map((x) => x.point_index));
+    expect(d.stdout).toContain(`${kept.length} results, ${oom} out of memory left out`);
+    expect(manifest(fits).points).toMatchObject({ evaluated: kept.length, out_of_memory: 0, dropped_oom: oom });
+    expect(manifest(fits).spec.keep).toBe("fits");
+  });
+});

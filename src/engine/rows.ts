@@ -19,12 +19,20 @@ export interface ChunkCounts {
   invalid: number;
   /** Crashed: an unexpected error, or a worker that died twice on the chunk. */
   failed: number;
+  /** Rows written whose configuration does not fit in the chip's HBM (out_of_memory = true). */
+  out_of_memory: number;
+  /** Out-of-memory points left out of results.csv (`keep: fits`). */
+  dropped_oom: number;
 }
 
-export const zeroCounts = (): ChunkCounts => ({ evaluated: 0, filtered: 0, invalid: 0, failed: 0 });
+export const zeroCounts = (): ChunkCounts => ({ evaluated: 0, filtered: 0, invalid: 0, failed: 0, out_of_memory: 0, dropped_oom: 0 });
 
+/** Sum of counts (manifests older than the OOM counts lack them: 0). */
 export function addCounts(a: ChunkCounts, b: ChunkCounts): ChunkCounts {
-  return { evaluated: a.evaluated + b.evaluated, filtered: a.filtered + b.filtered, invalid: a.invalid + b.invalid, failed: a.failed + b.failed };
+  return {
+    evaluated: a.evaluated + b.evaluated, filtered: a.filtered + b.filtered, invalid: a.invalid + b.invalid, failed: a.failed + b.failed,
+    out_of_memory: (a.out_of_memory ?? 0) + (b.out_of_memory ?? 0), dropped_oom: (a.dropped_oom ?? 0) + (b.dropped_oom ?? 0),
+  };
 }
 
 export interface ChunkResult {
@@ -108,7 +116,8 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
   let resultsCsv = "";
   const errors: unknown[][] = [];
-  const counts: ChunkCounts = { evaluated: 0, filtered: 0, invalid: 0, failed: 0 };
+  const counts = zeroCounts();
+  const keepFits = plan.spec.keep === "fits";
   for (let i = start; i < end; i++) {
     const input = plan.pointInput(i);
     try {
@@ -117,7 +126,15 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         continue;
       }
       const config = resolveConfig(input);
-      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs: evaluateOutputs(config) };
+      const outputs = evaluateOutputs(config);
+      if (outputs.out_of_memory) {
+        if (keepFits) {
+          counts.dropped_oom++;
+          continue;
+        }
+        counts.out_of_memory++;
+      }
+      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs };
       const row = new Array<unknown>(g.length);
       for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
       resultsCsv += csvLine(row);
@@ -160,5 +177,5 @@ export function unpackChunk(buf: Uint8Array): ChunkResult {
 export function failedChunk(plan: SweepPlan, start: number, end: number, reason: string): ChunkResult {
   const errors: unknown[][] = [];
   for (let i = start; i < end; i++) errors.push([i, "failed", "", reason, JSON.stringify(plan.pointInput(i))]);
-  return { start, end, resultsCsv: "", errorsCsv: csvText(errors), counts: { evaluated: 0, filtered: 0, invalid: 0, failed: end - start } };
+  return { start, end, resultsCsv: "", errorsCsv: csvText(errors), counts: { ...zeroCounts(), failed: end - start } };
 }

@@ -20,7 +20,7 @@ import { RunIoError } from "./io-error.js";
 import { lockFolder } from "./lock.js";
 import { ERRORS, MANIFEST, writeFileAtomic, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
-import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkResult } from "./rows.js";
+import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkCounts, type ChunkResult } from "./rows.js";
 import { gitCommit, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
@@ -369,9 +369,17 @@ function prepareOutput(dir: string, hash: string, range: IndexRange, shard: RunO
   return m;
 }
 
+/** "66 results (12 out of memory), 8 filtered, 22 invalid, 0 failed". */
+export function describeCounts(p: ChunkCounts): string {
+  const oom = p.out_of_memory ?? 0, dropped = p.dropped_oom ?? 0;
+  const oomText = oom > 0 ? ` (${oom} out of memory)` : "";
+  const droppedText = dropped > 0 ? `, ${dropped} out of memory left out` : "";
+  return `${p.evaluated} results${oomText}${droppedText}, ${p.filtered} filtered, ${p.invalid} invalid, ${p.failed} failed`;
+}
+
 function summarize(m: Manifest, dir: string, note: string): RunSummary {
   const p = m.points;
   const exitCode = m.status === "interrupted" ? 130 : p.failed > 0 ? 1 : 0;
-  const line = `${m.spec.name}: ${m.status}, ${p.done}/${p.total} points (${p.evaluated} results, ${p.filtered} filtered, ${p.invalid} invalid, ${p.failed} failed) in ${formatDuration(m.elapsed_s)}, ${m.points_per_s} points/s -> ${dir}`;
+  const line = `${m.spec.name}: ${m.status}, ${p.done}/${p.total} points (${describeCounts(p)}) in ${formatDuration(m.elapsed_s)}, ${m.points_per_s} points/s -> ${dir}`;
   return { status: m.status, outDir: dir, manifest: m, exitCode, message: note ? `${line}\n${note}` : line };
 }

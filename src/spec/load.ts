@@ -118,6 +118,7 @@ export function resolveSpec(raw: unknown): ResolvedSpec {
     where: typeof spec.where === "string" ? [spec.where] : spec.where,
     columns: spec.columns ?? null,
     ...(spec.config_key === false ? { config_key: false } : {}),
+    ...(spec.keep === "fits" ? { keep: "fits" } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface ResolvedSpec {
   axes: Axis[];
   where: string[];
   columns: string[] | null;
+  /** "fits": leave out-of-memory points out of results.csv (absent = keep all, so older specs hash the same). */
+  keep?: "fits";
   /** false: leave config_key out of results.csv (absent = true, so older specs hash the same). */
   config_key?: false;
   /** NeuSim chip/model files the spec names, parsed (covered by the spec hash: edit a file, get a new hash). */

@@ -56,6 +56,7 @@ export const sweepSpecSchema = z.object({
   where: z.union([z.string(), z.array(z.string())]).default([]),
   columns: z.array(z.enum(COLUMN_CHOICES)).min(1).optional()
     .describe("which model outputs to write (default: all); point_index, config_key and the config fields are always written"),
+  keep: z.enum(["all", "fits"]).optional().describe("all (default): every evaluated point; fits: leave out points that do not fit in HBM (counted as out of memory in the manifest)"),
   config_key: z.boolean().optional().describe("write the config_key column (default true); false saves a hash per point, but compare needs it"),
 }).strict();
 

@@ -1,6 +1,7 @@
 /** `moesweep merge <dir>... --out <dir>`: join shard outputs into one result set. */
 import type { Argv } from "yargs";
 import { mergeShards } from "../../engine/merge.js";
+import { describeCounts } from "../../engine/run.js";
 
 export const mergeCommand = {
   command: "merge <dirs..>",
@@ -13,6 +14,6 @@ export const mergeCommand = {
   handler: (argv: Record<string, unknown>) => {
     const dirs = (argv.dirs as string[]).map(String);
     const m = mergeShards(dirs, String(argv.out));
-    process.stdout.write(`merged ${dirs.length} shards of ${m.spec.name}: ${m.points.total} points (${m.points.evaluated} results, ${m.points.filtered} filtered, ${m.points.invalid} invalid, ${m.points.failed} failed) -> ${String(argv.out)}\n`);
+    process.stdout.write(`merged ${dirs.length} shards of ${m.spec.name}: ${m.points.total} points (${describeCounts(m.points)}) -> ${String(argv.out)}\n`);
   },
 };

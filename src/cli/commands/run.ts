@@ -23,6 +23,7 @@ export const runCommand = {
       .option("restart", { type: "boolean", default: false, describe: "discard what the output folder holds and start over" })
       .option("checkpoint-every", numberOption("checkpoint-every", { min: 0, minExclusive: true, max: 3600 }, "seconds between durable checkpoints (fsync + manifest)", 2))
       .option("format", { choices: ["csv", "parquet", "both"] as const, default: "csv", describe: "csv: results.csv (canonical, byte-identical); parquet/both: also results.parquet (typed, via DuckDB), written when the run completes. results.csv is always kept: resume, merge and compare verify it" })
+      .option("drop-oom", { type: "boolean", default: false, describe: "leave points that do not fit in HBM out of results.csv (the spec's keep: fits); they are counted" })
       .option("yes", { type: "boolean", default: false, describe: `run even a sweep of more than ${MAX_POINTS_UNASKED.toExponential()} points or ${formatBytes(MAX_BYTES_UNASKED)} of estimated results` })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output (the final summary is still printed)" })
       .example("$0 run sweeps/deepseek-imbalance.yaml", "the default sweep, all cores")
@@ -30,7 +31,8 @@ export const runCommand = {
       .example("$0 run sweeps/deepseek-imbalance.yaml --shard 3/16", "the 4th of 16 shards, into results/deepseek-imbalance.shard-0003-of-0016/ (merge them with `moesweep merge`)")
       .epilogue("Shards: --shard i/n, or from the environment: SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT in a Slurm job array, JOB_COMPLETION_INDEX with --shards n in a Kubernetes Indexed Job. Each shard resumes on its own. Ctrl-C or SIGTERM stops cleanly after the chunks in flight; rerunning the same command resumes, and the final results.csv equals an uninterrupted run byte for byte. Exit status: 0 done, 1 some points failed, 2 bad input, 130 interrupted."),
   handler: async (argv: Record<string, unknown>) => {
-    const spec = loadSpecFile(String(argv.spec));
+    const loaded = loadSpecFile(String(argv.spec));
+    const spec = argv["drop-oom"] ? { ...loaded, keep: "fits" as const } : loaded;
     const workers = Number(argv.workers);
     const chunkSize = Number(argv["chunk-size"]);
     const shards = argv.shards === undefined ? undefined : Number(argv.shards);
