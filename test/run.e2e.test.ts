@@ -39,6 +39,10 @@ describe("moesweep run: small sweep", () => {
     expect(m.moesweep_version).toBe("0.1.0");
     expect(m.node_version).toBe(process.version);
     expect(m.workers).toBe(2);
+    // Provenance: what produced these bytes.
+    expect(m.provenance.command_line.slice(0, 3)).toEqual(["moesweep", "run", SMALL]);
+    expect(m.provenance.catalog_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect([true, false, null]).toContain(m.git_dirty);
   });
 
   it("invalid points go to errors.csv with their index, the field, the reason and the config", () => {

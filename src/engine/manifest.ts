@@ -25,6 +25,10 @@ export interface Manifest {
   /** The resolved spec, ranges kept as ranges (the hash covers every value). */
   spec: CompactSpec;
   git_commit: string | null;
+  /** Uncommitted changes in the moesweep checkout when the run started (null: not a checkout). */
+  git_dirty?: boolean | null;
+  /** What produced the run, as the caller describes it (command line, catalog hash, ...). */
+  provenance?: Record<string, unknown>;
   node_version: string;
   workers: number;
   chunk_size: number;

@@ -21,7 +21,7 @@ import { lockFolder } from "./lock.js";
 import { ERRORS, MANIFEST, writeFileAtomic, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
 import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkCounts, type ChunkResult } from "./rows.js";
-import { gitCommit, MOESWEEP_VERSION } from "./version.js";
+import { gitCommit, gitDirty, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
 export class RunRefused extends InputError {}
@@ -41,6 +41,8 @@ export interface RunOptions {
   checkpointEverySeconds?: number;
   /** Run even above MAX_POINTS_UNASKED points or MAX_BYTES_UNASKED bytes. */
   yes?: boolean;
+  /** Recorded in the manifest as is: how the run was asked for (command line, catalog hash). */
+  provenance?: Record<string, unknown>;
   /** Files written (atomically) into the output folder once it is locked, e.g. a data dictionary. */
   extraFiles?: Record<string, string>;
 }
@@ -197,6 +199,7 @@ async function execute(
   let cp = written;
 
   const commit = gitCommit();
+  const dirty = gitDirty();
   const startedAt = resumed?.started_at ?? new Date().toISOString();
   const elapsedBefore = resumed?.elapsed_s ?? 0;
   const t0 = Date.now();
@@ -205,7 +208,7 @@ async function execute(
     const elapsed = elapsedBefore + (Date.now() - t0) / 1000;
     const done = cp.next_index - range.start;
     return {
-      moesweep_version: MOESWEEP_VERSION, spec_hash: hash, spec: compact, git_commit: commit,
+      moesweep_version: MOESWEEP_VERSION, spec_hash: hash, spec: compact, git_commit: commit, git_dirty: dirty, provenance: opts.provenance ?? {},
       node_version: process.version, workers, chunk_size: chunkSize, range, shard, grid_points: plan.total,
       status, points: { total: range.end - range.start, done, ...cp.counts }, checkpoint: cp,
       started_at: startedAt, updated_at: new Date().toISOString(), ended_at: status === "running" ? null : new Date().toISOString(),
@@ -245,7 +248,7 @@ async function execute(
         counts = addCounts(counts, res.counts);
         nextIndex = res.end;
         written = snapshot();
-        progress.update(nextIndex - range.start);
+        progress.update(nextIndex - range.start, counts);
       }
       if (Date.now() - lastCheckpoint >= everyMs) {
         checkpoint("running");

@@ -27,3 +27,12 @@ export function gitCommit(): string | null {
     return null;
   }
 }
+
+/** Whether the checkout has uncommitted changes (null outside a git checkout): results from a dirty tree cannot be traced to a commit. */
+export function gitDirty(): boolean | null {
+  try {
+    return execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PACKAGE_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
+  } catch {
+    return null;
+  }
+}

@@ -8,6 +8,7 @@ import { parseShard, shardDirName, shardFromEnv } from "../../engine/shard.js";
 import { loadSpecFile } from "../../spec/load.js";
 import { SweepPlan } from "../../plan/plan.js";
 import { columnDoc } from "../../model/columns.js";
+import { catalogHash } from "../../model/catalog/neusim-files.js";
 import { dropParquet, writeParquet } from "../../report/duckdb.js";
 
 export const runCommand = {
@@ -44,7 +45,9 @@ export const runCommand = {
     const plan = new SweepPlan(spec);
     const columns = plan.columns.map((c) => columnDoc(c));
     const summary = await runSweep({
-      spec, outDir, workers, chunkSize, shard, extraFiles: { "columns.json": JSON.stringify(columns, null, 2) + "\n" },
+      spec, outDir, workers, chunkSize, shard,
+      provenance: { command_line: ["moesweep", ...process.argv.slice(2)], cwd: process.cwd(), catalog_sha256: catalogHash(spec.config_files) },
+      extraFiles: { "columns.json": JSON.stringify(columns, null, 2) + "\n" },
       restart: Boolean(argv.restart), quiet: Boolean(argv.quiet), checkpointEverySeconds: Number(argv["checkpoint-every"]), yes: Boolean(argv.yes),
     });
     if (summary.status === "complete" && argv.format !== "csv") await writeParquet(outDir);

@@ -5,6 +5,7 @@
  * validated field by field. Pure: the caller reads the file; entries loaded here
  * are registered under the path they were named by, beside the built-in catalog.
  */
+import { createHash } from "node:crypto";
 import { InputError } from "../../errors.js";
 import { CHIPS, type ChipSpec } from "./chips.js";
 import { MODELS, type ModelSpec } from "./models.js";
@@ -148,4 +149,9 @@ export function chipSpec(id: string): ChipSpec | undefined {
 
 export function modelSpec(id: string): ModelSpec | undefined {
   return Object.hasOwn(MODELS, id) ? MODELS[id] : fileModels.get(id);
+}
+
+/** sha256 of every catalog entry a run can use (built-in, plus the spec's files): a figure traces to the exact numbers. */
+export function catalogHash(files?: ConfigFileEntries): string {
+  return createHash("sha256").update(JSON.stringify({ chips: CHIPS, models: MODELS, files: files ?? null })).digest("hex");
 }
