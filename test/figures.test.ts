@@ -29,18 +29,20 @@ const expected: Record<string, { marks: [string, number][]; titles: string[] }> 
   breakdown: { marks: [["bar", 48 * 7]], titles: ["Imbalance factor f", "Time per layer (µs)"] },
   latency: { marks: [["line mark", 8], ["point", 40]], titles: ["Imbalance factor f (log scale)", "Slowdown over balanced (x)"] },
   heatmap: { marks: [["rect mark", 60], ["text mark", 60]], titles: ["Expert parallelism (EP)", "Imbalance factor f"] },
+  alltoall: { marks: [["line mark", 10], ["point", 60]], titles: ["Imbalance factor f (log scale)", "All-to-all time over balanced (x)"] },
+  "moe-by-w": { marks: [["line mark", 12], ["point", 54]], titles: ["Imbalance factor f (log scale)", "MoE layer time over balanced (x)"] },
 };
 
 describe.each(KIND_NAMES)("figure %s", (kind) => {
   it("renders to a well-formed SVG with the expected marks and axis titles", async () => {
-    const [fig] = await buildFigures(fixture(kind), [kind]);
+    const { figures: [fig] } = await buildFigures(fixture(kind), [kind]);
     expectWellFormed(fig.svg);
     for (const [role, n] of expected[kind].marks) expect(count(fig.svg, role), role).toBe(n);
     expect(new Set(axisTitles(fig.svg))).toEqual(new Set(expected[kind].titles));
   });
 
   it("its vega-lite spec validates against the vega-lite JSON schema", async () => {
-    const [fig] = await buildFigures(fixture(kind), [kind]);
+    const { figures: [fig] } = await buildFigures(fixture(kind), [kind]);
     const ok = validate(fig.spec);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
@@ -49,14 +51,14 @@ describe.each(KIND_NAMES)("figure %s", (kind) => {
 
 describe("figure content", () => {
   it("skew: the worst-case point of EP = 8, W = 1 sits at 120832/65280", async () => {
-    const [fig] = await buildFigures(fixture("skew"), ["skew"]);
+    const { figures: [fig] } = await buildFigures(fixture("skew"), ["skew"]);
     const values = (fig.spec as { data: { values: { EP: number; W: string; f: number; skew: number }[] } }).data.values;
     const p = values.find((v) => v.EP === 8 && v.W === "W = 1" && v.f === 32)!;
     expect(p.skew).toBeCloseTo(120832 / 65280, 12);
   });
 
   it("heatmap: balanced cells are exactly 1 and the slice is named in the subtitle", async () => {
-    const [fig] = await buildFigures(fixture("heatmap"), ["heatmap"]);
+    const { figures: [fig] } = await buildFigures(fixture("heatmap"), ["heatmap"]);
     const values = (fig.spec as { data: { values: { f: string; slowdown: number }[] } }).data.values;
     expect(values.filter((v) => v.f === "1").every((v) => v.slowdown === 1)).toBe(true);
   });
@@ -103,7 +105,84 @@ describe("moesweep figures (CLI)", () => {
 });
 
 describe("figure kind names", () => {
-  it("are the four documented kinds, in the order help and README list them", () => {
-    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap"]);
+  it("are the six documented kinds, in the order help and README list them", () => {
+    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap", "alltoall", "moe-by-w"]);
+  });
+});
+
+describe("figures you can slice", () => {
+  let small: string;
+  /** A sweep with two fields a heatmap does not show: W and the batch. */
+  const runSmall = () => {
+    if (!small) {
+      const dir = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+      writeFileSync(join(dir, "slice.yaml"), "name: slice\nbase:\n  model: deepseekv3-671b\n  chip: tpuv5p\n  num_chips: 32\n  tensor_parallelism_degree: 32\n  input_seqlen: 1024\n" +
+        "grid:\n  global_batch_size: [1, 8]\n  phase: [prefill, decode]\n  expert_parallelism_degree: [1, 4, 8]\n  num_worst_case_experts: [1, 8]\n  expert_load_imbalance_factor: [1, 2, 4]\n");
+      small = join(dir, "out");
+      expect(moesweep(["run", join(dir, "slice.yaml"), "--out", small, "--quiet"]).status).toBe(0);
+    }
+    return small;
+  };
+  const subtitle = (dir: string) => (JSON.parse(readFileSync(join(dir, "heatmap.vl.json"), "utf8")).title.subtitle as string[]).join(" ");
+
+  it("--where picks the slice, and the subtitle names every field held fixed, base fields included", () => {
+    const res = runSmall();
+    const out = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    const r = moesweep(["figures", res, "--kind", "heatmap", "--out", out, "--where", "num_worst_case_experts == 8 and global_batch_size == 8"]);
+    expect(r.status, r.stderr).toBe(0);
+    const sub = subtitle(out);
+    for (const part of ["model = deepseekv3-671b", "chip = tpuv5p", "global_batch_size = 8", "input_seqlen = 1024", "num_chips = 32", "tensor_parallelism_degree = 32", "num_worst_case_experts = 8"]) expect(sub).toContain(part);
+    expect(sub).not.toMatch(/Picked/);
+  });
+
+  it("without --where an ambiguous slice says which values were picked and how to choose others", () => {
+    const out = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    expect(moesweep(["figures", runSmall(), "--kind", "heatmap", "--out", out]).status).toBe(0);
+    expect(subtitle(out)).toMatch(/Picked global_batch_size = 1 \(of 1, 8\); num_worst_case_experts = 1 \(of 1, 8\): choose others with --where/);
+  });
+
+  it("a --where that keeps nothing, or does not parse, exits 2", () => {
+    const res = runSmall();
+    expect(moesweep(["figures", res, "--where", "num_chips == 3"]).stderr).toMatch(/keeps none of the/);
+    expect(moesweep(["figures", res, "--where", "num_chips =="]).status).toBe(2);
+  });
+
+  it("default kinds that cannot be drawn are skipped with a note; out-of-memory rows are left out with a note", () => {
+    const out = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    const r = moesweep(["figures", fixture("skew"), "--out", out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/moesweep figures: skipped /);
+    expect(readdirSync(out)).toContain("skew.svg");
+    const dir = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    const lines = readFileSync(join(fixture("alltoall"), "results.csv"), "utf8").trim().split("\n");
+    const oomCol = lines[0].split(",").indexOf("out_of_memory");
+    // Mark the last three rows out of memory.
+    const marked = lines.map((l, i) => (i >= lines.length - 3 ? l.split(",").map((c, j) => (j === oomCol ? "true" : c)).join(",") : l));
+    writeFileSync(join(dir, "results.csv"), marked.join("\n") + "\n");
+    const o = moesweep(["figures", dir, "--kind", "alltoall", "--out", out]);
+    expect(o.status, o.stderr).toBe(0);
+    expect(o.stderr).toMatch(/left out 3 out-of-memory point\(s\)/);
+  });
+});
+
+describe("formats", () => {
+  it("--format png pdf: a PNG at twice the SVG's size that is not blank, a PDF that parses with its font embedded", async () => {
+    const out = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    const r = moesweep(["figures", fixture("heatmap"), "--kind", "heatmap", "--out", out, "--format", "png", "pdf"]);
+    expect(r.status, r.stderr).toBe(0);
+    const png = readFileSync(join(out, "heatmap.png"));
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+    const svg = readFileSync(join(out, "heatmap.svg"), "utf8");
+    const [, w, h] = /<svg[^>]*width="([\d.]+)"[^>]*height="([\d.]+)"/.exec(svg)!;
+    expect(png.readUInt32BE(16)).toBe(Math.round(2 * Number(w)));
+    expect(png.readUInt32BE(20)).toBe(Math.round(2 * Number(h)));
+    expect(png.length).toBeGreaterThan(20_000); // a blank canvas this size compresses to a few kB
+    const { PDFDocument } = await import("pdf-lib");
+    const pdfBytes = readFileSync(join(out, "heatmap.pdf"));
+    const doc = await PDFDocument.load(pdfBytes);
+    expect(doc.getPageCount()).toBe(1);
+    expect(doc.getPage(0).getWidth()).toBeCloseTo(Number(w), 0);
+    expect(pdfBytes.toString("latin1")).toMatch(/\/FontFile2/);
+    expect(pdfBytes.toString("latin1")).toMatch(/DejaVuSans/);
   });
 });

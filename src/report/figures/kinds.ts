@@ -14,7 +14,8 @@ export interface FigureKind {
   build(rows: Row[]): TopLevelSpec;
 }
 
-const FONT = "Helvetica, Arial, sans-serif";
+/** DejaVu Sans ships with moesweep (dejavu-fonts-ttf): PNG and PDF render with it everywhere. */
+const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 /** One look for every figure: sizes that read at a column width. */
 export const BASE_CONFIG = {
   font: FONT,
@@ -32,8 +33,19 @@ export const BASE_CONFIG = {
 const fLabel = (r: Row) => (r.expert_load_imbalance_factor === "-1" ? "E/K" : r.expert_load_imbalance_factor);
 const us = (ns: string) => num(ns) / 1000;
 
+/** Title and subtitle; the slice caption wrapped at about 120 characters, so the figure is not as wide as its caption. */
 function titled(title: string, caption: string) {
-  return { text: title, subtitle: caption ? [`Slice: ${caption}`] : [] };
+  const lines: string[] = [];
+  let line = "Slice:";
+  for (const part of caption ? caption.split(/(?<=, |; |: )/) : []) {
+    if (line.length + part.length > 120 && line.length > 0) {
+      lines.push(line.trimEnd());
+      line = "";
+    }
+    line += (line === "Slice:" ? " " : "") + part;
+  }
+  if (caption) lines.push(line.trimEnd());
+  return { text: title, subtitle: lines };
 }
 
 /** Normalise `metric` by its value at f = 1 with every other config column equal. */
@@ -98,22 +110,23 @@ export const FIGURE_KINDS: FigureKind[] = [
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         title: titled(this.title, caption),
         data: { values },
-        facet: {
-          row: { field: "phase", title: null, sort: ["prefill", "decode"] },
-          column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } },
-        },
-        resolve: { scale: { y: "independent" } },
-        spec: {
-          width: 130, height: 120,
-          mark: { type: "bar" },
-          encoding: {
-            x: { field: "f", type: "ordinal", sort: { field: "fn" }, title: "Imbalance factor f", axis: { labelAngle: 0 } },
-            y: { field: "time_us", type: "quantitative", aggregate: "sum", title: "Time per layer (µs)", stack: "zero" },
-            color: { field: "component", type: "nominal", title: null, sort: COMPONENTS.map((c) => c.label), scale: { domain: COMPONENTS.map((c) => c.label) } },
-            order: { field: "order", type: "quantitative" },
-            tooltip: [{ field: "component" }, { field: "time_us", format: ".1f", title: "µs" }],
+        // One row per phase, each with one y-scale across its EP panels: bars compare within a row.
+        vconcat: ["prefill", "decode"].filter((ph) => values.some((v) => v.phase === ph)).map((ph) => ({
+          title: { text: ph, anchor: "middle", fontSize: 11, fontWeight: "normal" },
+          transform: [{ filter: { field: "phase", equal: ph } }],
+          facet: { column: { field: "EP", title: ph === "prefill" ? "Expert parallelism" : null, sort: { field: "EPn" } } },
+          spec: {
+            width: 130, height: 120,
+            mark: { type: "bar" },
+            encoding: {
+              x: { field: "f", type: "ordinal", sort: { field: "fn" }, title: "Imbalance factor f", axis: { labelAngle: 0 } },
+              y: { field: "time_us", type: "quantitative", aggregate: "sum", title: "Time per layer (µs)", stack: "zero" },
+              color: { field: "component", type: "nominal", title: null, sort: COMPONENTS.map((c) => c.label), scale: { domain: COMPONENTS.map((c) => c.label) } },
+              order: { field: "order", type: "quantitative" },
+              tooltip: [{ field: "component" }, { field: "time_us", format: ".1f", title: "µs" }],
+            },
           },
-        },
+        })),
         config: BASE_CONFIG,
       } as TopLevelSpec;
     },
@@ -158,8 +171,12 @@ export const FIGURE_KINDS: FigureKind[] = [
     build(rows) {
       const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
       const cols = configColumnsOf(slice);
-      const values = slowdownOverBalanced(slice, "moe_layer_time_ns", cols).map(({ row, slowdown }) => ({
-        phase: row.phase, EP: num(row.expert_parallelism_degree), f: fLabel(row), fn: num(row.effective_expert_load_imbalance_factor), slowdown,
+      const cells = slowdownOverBalanced(slice, "moe_layer_time_ns", cols);
+      const hi = Math.max(1, ...cells.map((c) => c.slowdown)), lo = Math.min(1, ...cells.map((c) => c.slowdown));
+      // Labels turn white on the darker 40% of each side of the diverging scale.
+      const dark = (v: number) => (v > 1 && v - 1 > 0.6 * (hi - 1)) || (v < 1 && 1 - v > 0.6 * (1 - lo));
+      const values = cells.map(({ row, slowdown }) => ({
+        phase: row.phase, EP: num(row.expert_parallelism_degree), f: fLabel(row), fn: num(row.effective_expert_load_imbalance_factor), slowdown, dark: dark(slowdown),
       }));
       return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -173,11 +190,72 @@ export const FIGURE_KINDS: FigureKind[] = [
             y: { field: "EP", type: "ordinal", title: "Expert parallelism (EP)", sort: "ascending" },
           },
           layer: [
-            { mark: { type: "rect" }, encoding: { color: { field: "slowdown", type: "quantitative", title: "Slowdown (x)", scale: { scheme: "orangered", zero: false } } } },
-            { mark: { type: "text", fontSize: 8.5 }, encoding: { text: { field: "slowdown", type: "quantitative", format: ".2f" }, color: { condition: { test: "datum.slowdown > 1.8", value: "white" }, value: "black" } } },
+            // Diverging around 1.0: slower is red, faster (below 1, e.g. weight-bound decode) is blue.
+            { mark: { type: "rect" }, encoding: { color: { field: "slowdown", type: "quantitative", title: "Slowdown (x)", scale: { scheme: "redblue", reverse: true, domainMid: 1 } } } },
+            { mark: { type: "text", fontSize: 8.5 }, encoding: { text: { field: "slowdown", type: "quantitative", format: ".2f" }, color: { condition: { test: "datum.dark", value: "white" }, value: "black" } } },
           ],
         },
         config: { ...BASE_CONFIG, axis: { ...BASE_CONFIG.axis, grid: false }, legend: { ...BASE_CONFIG.legend, direction: "horizontal", gradientLength: 140 } },
+      } as TopLevelSpec;
+    },
+  },
+  {
+    name: "alltoall",
+    title: "All-to-all slowdown over balanced routing (dispatch + combine)",
+    sweep: "sweeps/paper/alltoall.yaml",
+    needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "dispatch_all_to_all_ns", "combine_all_to_all_ns"],
+    build(rows) {
+      const exchanged = rows.filter((r) => num(r.expert_parallelism_degree) > 1); // EP = 1 exchanges nothing
+      if (exchanged.length === 0) throw new FigureInputError("needs expert_parallelism_degree > 1 (EP = 1 has no all-to-all)");
+      const { rows: slice, caption } = sliceRows(exchanged, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
+      const withSum = slice.map((r) => ({ ...r, a2a_ns: String(num(r.dispatch_all_to_all_ns) + num(r.combine_all_to_all_ns)) }));
+      const values = slowdownOverBalanced(withSum, "a2a_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
+        phase: row.phase, EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor), slowdown,
+      }));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: { column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } } },
+        spec: {
+          width: 150, height: 140,
+          mark: { type: "line", point: true },
+          encoding: {
+            x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
+            y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "All-to-all time over balanced (x)" },
+            color: { field: "phase", type: "nominal", title: null, sort: ["prefill", "decode"] },
+          },
+        },
+        config: BASE_CONFIG,
+      } as TopLevelSpec;
+    },
+  },
+  {
+    name: "moe-by-w",
+    title: "MoE layer slowdown over balanced routing, by hot experts W",
+    sweep: "sweeps/paper/moe-by-w.yaml",
+    needs: ["expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "num_worst_case_experts", "moe_layer_time_ns"],
+    build(rows) {
+      const { rows: slice, caption } = sliceRows(rows, ["expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts"]);
+      const values = slowdownOverBalanced(slice, "moe_layer_time_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
+        EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor),
+        W: `W = ${row.num_worst_case_experts}`, Wn: num(row.num_worst_case_experts), slowdown,
+      }));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: { column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } } },
+        spec: {
+          width: 150, height: 140,
+          mark: { type: "line", point: true },
+          encoding: {
+            x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
+            y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "MoE layer time over balanced (x)" },
+            color: { field: "W", type: "ordinal", title: "Hot experts", sort: { field: "Wn" }, scale: { scheme: "viridis" } },
+          },
+        },
+        config: BASE_CONFIG,
       } as TopLevelSpec;
     },
   },

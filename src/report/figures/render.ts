@@ -3,7 +3,8 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { FigureInputError, loadRows } from "./data.js";
+import { FigureInputError, loadRows, whereFilter } from "./data.js";
+import { svgToPdf, svgToPng } from "./raster.js";
 import { FIGURE_KINDS as KINDS, KIND_NAMES } from "./kinds.js";
 
 export { KIND_NAMES };
@@ -19,9 +20,19 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 export interface RenderedFigure { kind: string; svg: string; spec: TopLevelSpec }
 
-/** Build every requested kind from one result set; throws naming missing columns and the sweep to run. */
-export async function buildFigures(resultsDir: string, kinds: string[] | undefined): Promise<RenderedFigure[]> {
-  const { path, columns, rows } = loadRows(resultsDir);
+export interface FigureOptions {
+  /** Only rows this filter keeps (the spec's filter language). */
+  where?: string;
+}
+
+/**
+ * Build every requested kind from one result set. Named kinds that cannot be
+ * drawn are an error naming the columns and the sweep to run; default kinds that
+ * cannot be drawn are skipped with a note. Out-of-memory rows are left out.
+ */
+export async function buildFigures(resultsDir: string, kinds: string[] | undefined, opts: FigureOptions = {}): Promise<{ figures: RenderedFigure[]; notes: string[] }> {
+  const { path, columns, rows: all } = loadRows(resultsDir);
+  const notes: string[] = [];
   const wanted = kinds ?? KIND_NAMES;
   for (const k of wanted) if (!KIND_NAMES.includes(k)) throw new FigureInputError(`--kind ${k}: unknown; kinds: ${KIND_NAMES.join(", ")}`);
   const selected = KINDS.filter((k) => wanted.includes(k.name));
@@ -31,29 +42,53 @@ export async function buildFigures(resultsDir: string, kinds: string[] | undefin
       const missing = k.needs.filter((c) => !columns.includes(c));
       if (missing.length) throw new FigureInputError(`${path}: the ${k.name} figure needs columns ${missing.join(", ")}; run ${k.sweep} (or a sweep whose columns include them)`);
     }
-  } else if (usable.length === 0) {
-    throw new FigureInputError(`${path}: no figure kind can be drawn from these columns; run one of ${KINDS.map((k) => k.sweep).join(", ")}`);
+  } else {
+    for (const k of selected.filter((x) => !usable.includes(x))) notes.push(`skipped ${k.name}: needs columns ${k.needs.filter((c) => !columns.includes(c)).join(", ")} (run ${k.sweep})`);
+    if (usable.length === 0) throw new FigureInputError(`${path}: no figure kind can be drawn from these columns; run one of ${KINDS.map((k) => k.sweep).join(", ")}`);
   }
-  if (rows.length === 0) throw new FigureInputError(`${path}: no result rows to plot`);
+  let rows = opts.where ? all.filter(whereFilter(opts.where)) : all;
+  if (opts.where && rows.length === 0) throw new FigureInputError(`--where "${opts.where}" keeps none of the ${all.length} rows of ${path}`);
+  if (columns.includes("out_of_memory")) {
+    const fits = rows.filter((r) => r.out_of_memory !== "true");
+    if (fits.length < rows.length) notes.push(`left out ${rows.length - fits.length} out-of-memory point(s) (out_of_memory = true)`);
+    rows = fits;
+  }
+  if (rows.length === 0) throw new FigureInputError(`${path}: no result rows to plot${columns.includes("out_of_memory") ? " (every point is out of memory)" : ""}`);
   const out: RenderedFigure[] = [];
   for (const k of kinds ? selected : usable) {
-    const spec = k.build(rows);
+    let spec: TopLevelSpec;
+    try {
+      spec = k.build(rows);
+    } catch (err) {
+      // A default kind the data cannot support (e.g. no balanced case to normalise by) is skipped, not fatal.
+      if (kinds || !(err instanceof FigureInputError)) throw err;
+      notes.push(`skipped ${k.name}: ${err.message} (run ${k.sweep})`);
+      continue;
+    }
     out.push({ kind: k.name, spec, svg: await renderSvg(spec) });
   }
-  return out;
+  return { figures: out, notes };
 }
 
-/** Write <kind>.svg and <kind>.vl.json for each figure; each file appears whole (write, then rename). */
-export function writeFigures(figures: RenderedFigure[], outDir: string, prefix = ""): string[] {
-  mkdirSync(outDir, { recursive: true });
-  const written: string[] = [];
+export type FigureFormat = "svg" | "png" | "pdf";
+
+/**
+ * Write <kind>.svg and <kind>.vl.json for each figure, plus <kind>.png / .pdf
+ * when asked; everything is rendered first, then each file appears whole
+ * (write, then rename).
+ */
+export async function writeFigures(figures: RenderedFigure[], outDir: string, formats: FigureFormat[] = ["svg"], prefix = ""): Promise<string[]> {
+  const files: [string, string | Buffer][] = [];
   for (const f of figures) {
-    for (const [ext, text] of [["svg", f.svg], ["vl.json", JSON.stringify(f.spec, null, 2) + "\n"]] as const) {
-      const path = join(outDir, `${prefix}${f.kind}.${ext}`);
-      writeFileSync(`${path}.tmp`, text);
-      renameSync(`${path}.tmp`, path);
-      written.push(path);
-    }
+    files.push([`${f.kind}.svg`, f.svg], [`${f.kind}.vl.json`, JSON.stringify(f.spec, null, 2) + "\n"]);
+    if (formats.includes("png")) files.push([`${f.kind}.png`, svgToPng(f.svg)]);
+    if (formats.includes("pdf")) files.push([`${f.kind}.pdf`, await svgToPdf(f.svg)]);
   }
-  return written;
+  mkdirSync(outDir, { recursive: true });
+  return files.map(([name, data]) => {
+    const path = join(outDir, `${prefix}${name}`);
+    writeFileSync(`${path}.tmp`, data);
+    renameSync(`${path}.tmp`, path);
+    return path;
+  });
 }
