@@ -58,6 +58,12 @@ describe("moesweep compare", () => {
     expect(decode.metrics.filter((m: { changed: number }) => m.changed > 0)).toHaveLength(1);
     expect(prefill.metrics.every((m: { changed: number }) => m.changed === 0)).toBe(true);
     expect(report.top_changes[0].metric).toBe("moe_layer_time_ns");
+    // Each change names its design point, not only its key.
+    expect(report.top_changes[0].config).toMatchObject({ phase: "decode" });
+    expect(Object.keys(report.top_changes[0].config)).toEqual(expect.arrayContaining(["model", "chip", "expert_parallelism_degree", "expert_load_imbalance_factor"]));
+    const text = moesweep(["compare", base, changed]).stdout;
+    expect(text).toMatch(/largest changes \(top 10\), all at .*phase=decode/);
+    expect(text).toMatch(/^config +metric +baseline +candidate +ratio +config_key$/m);
     expect(report.max_abs_change).toBeCloseTo(0.1, 12);
     // within a looser gate it passes
     expect(moesweep(["compare", base, changed, "--fail-above", "0.2"]).status).toBe(0);

@@ -19,6 +19,16 @@ function rowsOf(report: CompareReport): string[][] {
 
 const HEADER = ["group", "metric", "changed", "min", "median", "max"];
 
+/** The top changes as rows: their config fields that differ among them (the rest are the same for all and said once). */
+function changeRows(r: CompareReport): { rows: string[][]; common: string } {
+  const fields = Object.keys(r.top_changes[0]?.config ?? {});
+  const varying = fields.filter((f) => new Set(r.top_changes.map((c) => c.config[f])).size > 1);
+  const same = fields.filter((f) => !varying.includes(f)).map((f) => `${f}=${r.top_changes[0].config[f]}`);
+  const rows = [["config", "metric", "baseline", "candidate", "ratio", "config_key"],
+    ...r.top_changes.map((c) => [varying.map((f) => `${f}=${c.config[f]}`).join(" ") || "-", c.metric, c.baseline, c.candidate, x(c.ratio), c.config_key])];
+  return { rows, common: same.join(" ") };
+}
+
 function verdict(r: CompareReport): string {
   const missing = r.only_in_baseline.count + r.only_in_candidate.count;
   const dev = Number.isFinite(r.max_abs_change) ? r.max_abs_change.toPrecision(3) : String(r.max_abs_change);
@@ -48,8 +58,9 @@ export function formatText(r: CompareReport): string {
   if (!r.identical) {
     out.push("", aligned([HEADER, ...rowsOf(r)]));
     if (r.top_changes.length) {
-      out.push("", `largest changes (top ${r.top_changes.length}):`);
-      out.push(aligned([["config_key", "metric", "baseline", "candidate", "ratio"], ...r.top_changes.map((c) => [c.config_key, c.metric, c.baseline, c.candidate, x(c.ratio)])]));
+      const { rows, common } = changeRows(r);
+      out.push("", `largest changes (top ${r.top_changes.length})${common ? `, all at ${common}` : ""}:`);
+      out.push(aligned(rows));
     }
   }
   out.push("", verdict(r));
@@ -62,7 +73,8 @@ export function formatMarkdown(r: CompareReport): string {
   if (!r.identical) {
     out.push("", table([HEADER, ...rowsOf(r)]));
     if (r.top_changes.length) {
-      out.push("", "<details><summary>largest changes</summary>", "", table([["config_key", "metric", "baseline", "candidate", "ratio"], ...r.top_changes.map((c) => [c.config_key, c.metric, c.baseline, c.candidate, x(c.ratio)])]), "", "</details>");
+      const { rows, common } = changeRows(r);
+      out.push("", "<details><summary>largest changes</summary>", "", ...(common ? [`all at ${common}`, ""] : []), table(rows), "", "</details>");
     }
   }
   out.push("", `**${verdict(r)}**`);

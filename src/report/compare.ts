@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parse } from "csv-parse";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { FIELD_BY_NAME } from "../model/config.js";
 import { InputError } from "../errors.js";
 import { readManifest, RESULTS, runFilesMismatch } from "../engine/manifest.js";
 
@@ -25,7 +26,12 @@ export interface CompareOptions {
 
 export interface MetricSummary { metric: string; rows: number; changed: number; min: number; median: number; max: number }
 export interface GroupSummary { group: Record<string, string>; rows: number; metrics: MetricSummary[] }
-export interface Change { config_key: string; group: Record<string, string>; metric: string; baseline: string; candidate: string; ratio: number }
+export interface Change {
+  config_key: string;
+  /** The point's config fields (the columns results.csv records), so a change reads as a design point. */
+  config: Record<string, string>;
+  group: Record<string, string>; metric: string; baseline: string; candidate: string; ratio: number;
+}
 
 export interface CompareReport {
   baseline: { path: string; rows: number };
@@ -112,6 +118,7 @@ export async function compareResults(baselineArg: string, candidateArg: string, 
   const groups = new Map<string, { group: Record<string, string>; rows: number; ratios: number[][]; changed: number[] }>();
   const changes: Change[] = [];
   let maxAbs = 0;
+  let configCols: [string, number][] = [];
 
   for await (const row of csvRows(candPath)) {
     if (!candHeader) {
@@ -126,6 +133,7 @@ export async function compareResults(baselineArg: string, candidateArg: string, 
       const outputs = new Set<string>(OUTPUT_COLUMNS.filter((c) => c !== "out_of_memory"));
       metrics = opts.metrics ?? candHeader.filter((c) => outputs.has(c));
       for (const m of metrics) if (!candHeader.includes(m)) throw new CompareInputError(`--metrics ${m}: no such column; columns: ${candHeader.join(", ")}`);
+      configCols = candHeader.map((c, i) => [c, i] as [string, number]).filter(([c]) => FIELD_BY_NAME.has(c));
       idx = { key: keyIndex(candHeader, candPath), by: opts.by.map((c) => candHeader!.indexOf(c)), metrics: metrics.map((c) => candHeader!.indexOf(c)), baseMetrics: metrics.map((c) => baseHeader!.indexOf(c)) };
       continue;
     }
@@ -156,7 +164,7 @@ export async function compareResults(baselineArg: string, candidateArg: string, 
       g!.changed[mi]++;
       const dev = Number.isNaN(r) ? Infinity : Math.abs(r - 1);
       if (dev > maxAbs) maxAbs = dev;
-      changes.push({ config_key: key, group: g!.group, metric: metrics[mi], baseline: bv, candidate: cv, ratio: r });
+      changes.push({ config_key: key, config: Object.fromEntries(configCols.map(([c, i]) => [c, row[i]])), group: g!.group, metric: metrics[mi], baseline: bv, candidate: cv, ratio: r });
       if (changes.length > opts.top * 50) trimChanges(changes, opts.top);
     });
   }
