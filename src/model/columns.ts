@@ -79,3 +79,9 @@ export function columnDoc(name: string): ColumnDoc | undefined {
 export function allColumnDocs(): ColumnDoc[] {
   return ["point_index", "config_key", ...FIELD_BY_NAME.keys(), ...OUTPUT_COLUMNS].map((n) => columnDoc(n)!);
 }
+
+/** The README's data dictionary table (a test keeps the README equal to it). */
+export function columnsMarkdownTable(): string {
+  const rows = allColumnDocs().map((d) => `| \`${d.name}\` | ${d.kind} | ${d.type} | ${d.unit} | ${d.meaning.replace(/\|/g, "\\|")} |`);
+  return ["| column | kind | type | unit | meaning |", "|---|---|---|---|---|", ...rows].join("\n");
+}
