@@ -4,7 +4,7 @@
  * a run folder (`moesweep query`). DuckDB streams, so a 10M-row result set is
  * never loaded into this process's memory.
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
@@ -98,9 +98,4 @@ export async function queryResults(dir: string, sql: string): Promise<QueryResul
     }
     return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
   });
-}
-
-/** Remove a stale results.parquet (a restarted or resumed run rewrites it at the end). */
-export function dropParquet(dir: string): void {
-  rmSync(join(dir, PARQUET), { force: true });
 }

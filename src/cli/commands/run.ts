@@ -2,6 +2,7 @@
 import type { Argv } from "yargs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { DEFAULT_CHUNK_SIZE, formatBytes, MAX_BYTES_UNASKED, MAX_POINTS_UNASKED, runSweep } from "../../engine/run.js";
 import { numberOption, UsageFault } from "../numeric-options.js";
 import { parseShard, shardDirName, shardFromEnv } from "../../engine/shard.js";
@@ -9,7 +10,6 @@ import { loadSpecFile } from "../../spec/load.js";
 import { SweepPlan } from "../../plan/plan.js";
 import { columnDoc } from "../../model/columns.js";
 import { catalogHash } from "../../model/catalog/neusim-files.js";
-import { dropParquet, writeParquet } from "../../report/duckdb.js";
 
 export const runCommand = {
   command: "run <spec>",
@@ -41,7 +41,7 @@ export const runCommand = {
     const shard = argv.shard !== undefined ? parseShard(String(argv.shard)) : shardFromEnv(process.env, shards);
     const defaultOut = join("results", shard ? shardDirName(spec.name, shard) : spec.name);
     const outDir = argv.out ? String(argv.out) : defaultOut;
-    if (argv.restart) dropParquet(outDir);
+    if (argv.restart) rmSync(join(outDir, "results.parquet"), { force: true });
     const plan = new SweepPlan(spec);
     const columns = plan.columns.map((c) => columnDoc(c));
     const summary = await runSweep({
@@ -50,7 +50,11 @@ export const runCommand = {
       extraFiles: { "columns.json": JSON.stringify(columns, null, 2) + "\n" },
       restart: Boolean(argv.restart), quiet: Boolean(argv.quiet), checkpointEverySeconds: Number(argv["checkpoint-every"]), yes: Boolean(argv.yes),
     });
-    if (summary.status === "complete" && argv.format !== "csv") await writeParquet(outDir);
+    if (summary.status === "complete" && argv.format !== "csv") {
+      // DuckDB is a large native module: load it only when asked for, so plain runs stay small.
+      const { writeParquet } = await import("../../report/duckdb.js");
+      await writeParquet(outDir);
+    }
     process.stdout.write(summary.message + "\n");
     process.exitCode = summary.exitCode;
   },
