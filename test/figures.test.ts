@@ -141,6 +141,26 @@ describe("figures you can slice", () => {
     expect(subtitle(out)).toMatch(/Picked global_batch_size = 1 \(of 1, 8\); num_worst_case_experts = 1 \(of 1, 8\): choose others with --where/);
   });
 
+  it("--facet adds a row of panels per value and --color colours the lines by a field, keeping the kind's own series apart", () => {
+    const res = runSmall();
+    const out = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    const r = moesweep(["figures", res, "--kind", "alltoall", "--out", out, "--facet", "global_batch_size", "--color", "num_worst_case_experts"]);
+    expect(r.status, r.stderr).toBe(0);
+    const spec = JSON.parse(readFileSync(join(out, "alltoall.vl.json"), "utf8"));
+    expect(spec.facet.row.field).toBe("global_batch_size");
+    expect(spec.facet.column.field).toBe("EP");
+    expect(spec.spec.encoding.color.field).toBe("num_worst_case_experts");
+    expect(spec.spec.encoding.detail.field).toBe("phase");
+    expect(new Set(spec.data.values.map((v: { global_batch_size: number }) => v.global_batch_size))).toEqual(new Set([1, 8]));
+    // Neither field is held fixed any more, so the subtitle does not name them.
+    expect(spec.title.subtitle.join(" ")).not.toMatch(/global_batch_size|num_worst_case_experts/);
+    expect(count(readFileSync(join(out, "alltoall.svg"), "utf8"), "line mark")).toBe(2 * 2 * 2 * 2); // batch rows x EP (4, 8; EP = 1 has no all-to-all) x phase x W
+    const bad = moesweep(["figures", res, "--kind", "heatmap", "--color", "global_batch_size", "--out", out]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--color applies to the line kinds/);
+    expect(moesweep(["figures", res, "--kind", "alltoall", "--facet", "nope", "--out", out]).stderr).toMatch(/--facet\/--color nope: no such column/);
+  });
+
   it("a --where that keeps nothing, or does not parse, exits 2", () => {
     const res = runSmall();
     expect(moesweep(["figures", res, "--where", "num_chips == 3"]).stderr).toMatch(/keeps none of the/);

@@ -11,7 +11,15 @@ export interface FigureKind {
   /** The shipped sweep that produces this figure's data. */
   sweep: string;
   needs: string[];
-  build(rows: Row[]): TopLevelSpec;
+  /** `extra`: fields the user facets or colours by (--facet, --color): kept varying, carried into the values. */
+  build(rows: Row[], extra: string[]): TopLevelSpec;
+}
+
+/** The extra fields of a row, for --facet / --color (numbers stay numbers, so they sort). */
+function carry(r: Row, extra: string[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const f of extra) out[f] = r[f] !== "" && Number.isFinite(Number(r[f])) ? Number(r[f]) : r[f];
+  return out;
 }
 
 /** DejaVu Sans ships with moesweep (dejavu-fonts-ttf): PNG and PDF render with it everywhere. */
@@ -74,15 +82,15 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "Receiver skew of the dispatch/combine all-to-all",
     sweep: "sweeps/paper/skew.yaml",
     needs: ["model", "effective_expert_load_imbalance_factor", "expert_load_imbalance_factor", "receiver_skew", "expert_parallelism_degree", "num_worst_case_experts"],
-    build(rows) {
+    build(rows, extra) {
       const seen = new Set<string>();
       const values = rows.filter((r) => {
-        const k = [r.model, r.expert_parallelism_degree, r.num_worst_case_experts, r.effective_expert_load_imbalance_factor].join("|");
+        const k = [r.model, r.expert_parallelism_degree, r.num_worst_case_experts, r.effective_expert_load_imbalance_factor, ...extra.map((f) => r[f])].join("|");
         if (seen.has(k)) return false;
         seen.add(k);
         return true;
       }).map((r) => ({
-        model: r.model, f: num(r.effective_expert_load_imbalance_factor), skew: num(r.receiver_skew),
+        ...carry(r, extra), model: r.model, f: num(r.effective_expert_load_imbalance_factor), skew: num(r.receiver_skew),
         EP: num(r.expert_parallelism_degree), W: `W = ${r.num_worst_case_experts}`,
       }));
       const models = new Set(values.map((v) => v.model)).size;
@@ -100,10 +108,10 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer time by component",
     sweep: "sweeps/paper/breakdown.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", ...COMPONENTS.map((c) => c.column)],
-    build(rows) {
-      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
+    build(rows, extra) {
+      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", ...extra]);
       const values = slice.flatMap((r) => COMPONENTS.map((c, order) => ({
-        phase: r.phase, EP: `EP = ${r.expert_parallelism_degree}`, EPn: num(r.expert_parallelism_degree),
+        ...carry(r, extra), phase: r.phase, EP: `EP = ${r.expert_parallelism_degree}`, EPn: num(r.expert_parallelism_degree),
         f: fLabel(r), fn: num(r.effective_expert_load_imbalance_factor), component: c.label, order, time_us: us(r[c.column]),
       })));
       return {
@@ -136,13 +144,13 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "TTFT and time per output token, over the balanced case",
     sweep: "sweeps/paper/latency.yaml",
     needs: ["model", "chip", "phase", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "prefill_time_ns", "decode_time_per_token_ns"],
-    build(rows) {
-      const { rows: slice, caption } = sliceRows(rows, ["model", "chip", "phase", "expert_load_imbalance_factor"]);
+    build(rows, extra) {
+      const { rows: slice, caption } = sliceRows(rows, ["model", "chip", "phase", "expert_load_imbalance_factor", ...extra]);
       const cols = configColumnsOf(slice);
       const pre = slowdownOverBalanced(slice.filter((r) => r.phase === "prefill"), "prefill_time_ns", cols);
       const dec = slowdownOverBalanced(slice.filter((r) => r.phase === "decode"), "decode_time_per_token_ns", cols);
       const values = [...pre, ...dec].map(({ row, slowdown }) => ({
-        metric: row.phase === "prefill" ? "TTFT (prefill)" : "Time per output token (decode)",
+        ...carry(row, extra), metric: row.phase === "prefill" ? "TTFT (prefill)" : "Time per output token (decode)",
         series: `${row.model} on ${row.chip}`, f: num(row.effective_expert_load_imbalance_factor), slowdown,
       }));
       return {
@@ -168,15 +176,15 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer slowdown over balanced routing",
     sweep: "sweeps/paper/heatmap.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "moe_layer_time_ns"],
-    build(rows) {
-      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
+    build(rows, extra) {
+      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", ...extra]);
       const cols = configColumnsOf(slice);
       const cells = slowdownOverBalanced(slice, "moe_layer_time_ns", cols);
       const hi = Math.max(1, ...cells.map((c) => c.slowdown)), lo = Math.min(1, ...cells.map((c) => c.slowdown));
       // Labels turn white on the darker 40% of each side of the diverging scale.
       const dark = (v: number) => (v > 1 && v - 1 > 0.6 * (hi - 1)) || (v < 1 && 1 - v > 0.6 * (1 - lo));
       const values = cells.map(({ row, slowdown }) => ({
-        phase: row.phase, EP: num(row.expert_parallelism_degree), f: fLabel(row), fn: num(row.effective_expert_load_imbalance_factor), slowdown, dark: dark(slowdown),
+        ...carry(row, extra), phase: row.phase, EP: num(row.expert_parallelism_degree), f: fLabel(row), fn: num(row.effective_expert_load_imbalance_factor), slowdown, dark: dark(slowdown),
       }));
       return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -204,13 +212,13 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "All-to-all slowdown over balanced routing (dispatch + combine)",
     sweep: "sweeps/paper/alltoall.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "dispatch_all_to_all_ns", "combine_all_to_all_ns"],
-    build(rows) {
+    build(rows, extra) {
       const exchanged = rows.filter((r) => num(r.expert_parallelism_degree) > 1); // EP = 1 exchanges nothing
       if (exchanged.length === 0) throw new FigureInputError("needs expert_parallelism_degree > 1 (EP = 1 has no all-to-all)");
-      const { rows: slice, caption } = sliceRows(exchanged, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"]);
+      const { rows: slice, caption } = sliceRows(exchanged, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", ...extra]);
       const withSum = slice.map((r) => ({ ...r, a2a_ns: String(num(r.dispatch_all_to_all_ns) + num(r.combine_all_to_all_ns)) }));
       const values = slowdownOverBalanced(withSum, "a2a_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
-        phase: row.phase, EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor), slowdown,
+        ...carry(row, extra), phase: row.phase, EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor), slowdown,
       }));
       return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -235,10 +243,10 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer slowdown over balanced routing, by hot experts W",
     sweep: "sweeps/paper/moe-by-w.yaml",
     needs: ["expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "num_worst_case_experts", "moe_layer_time_ns"],
-    build(rows) {
-      const { rows: slice, caption } = sliceRows(rows, ["expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts"]);
+    build(rows, extra) {
+      const { rows: slice, caption } = sliceRows(rows, ["expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts", ...extra]);
       const values = slowdownOverBalanced(slice, "moe_layer_time_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
-        EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor),
+        ...carry(row, extra), EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor),
         W: `W = ${row.num_worst_case_experts}`, Wn: num(row.num_worst_case_experts), slowdown,
       }));
       return {

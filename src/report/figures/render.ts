@@ -23,6 +23,39 @@ export interface RenderedFigure { kind: string; svg: string; spec: TopLevelSpec 
 export interface FigureOptions {
   /** Only rows this filter keeps (the spec's filter language). */
   where?: string;
+  /** A field to facet by (a row of panels per value), besides the kind's own panels. */
+  facet?: string;
+  /** A field to colour lines by, instead of the kind's own choice (line kinds). */
+  color?: string;
+}
+
+const LINE_KINDS = new Set(["skew", "latency", "alltoall", "moe-by-w"]);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- vega-lite specs are edited structurally here
+type AnySpec = Record<string, any>;
+
+/** Apply --facet / --color to a kind's spec: colour the lines by a field; add a row of panels per value of a field. */
+function applyOverrides(kind: string, spec: TopLevelSpec, opts: FigureOptions): TopLevelSpec {
+  const s = spec as AnySpec;
+  if (opts.color) {
+    if (!LINE_KINDS.has(kind)) throw new FigureInputError(`--color applies to the line kinds (${[...LINE_KINDS].join(", ")}), not ${kind}`);
+    const unit = s.spec ?? s;
+    // The kind's own series stay separate lines (detail), now coloured by the chosen field.
+    const own = unit.encoding.color?.field;
+    if (own) unit.encoding.detail = { field: own };
+    unit.encoding.color = { field: opts.color, type: "ordinal", title: opts.color, scale: { scheme: "tableau10" } };
+  }
+  if (opts.facet) {
+    if (s.vconcat) throw new FigureInputError(`--facet is not available for ${kind} (it already has a row per phase)`);
+    // Row labels on the right, "field = value", clear of the y-axis title.
+    const row = { field: opts.facet, type: "ordinal", title: null, header: { labelOrient: "right", labelAngle: 0, labelAlign: "left", labelExpr: `'${opts.facet} = ' + datum.value` } };
+    if (s.facet) s.facet = { ...s.facet, row };
+    else {
+      const { $schema, title, data, config, ...unit } = s;
+      return { $schema, title, data, config, facet: { row }, spec: unit } as unknown as TopLevelSpec;
+    }
+  }
+  return spec;
 }
 
 /**
@@ -46,6 +79,9 @@ export async function buildFigures(resultsDir: string, kinds: string[] | undefin
     for (const k of selected.filter((x) => !usable.includes(x))) notes.push(`skipped ${k.name}: needs columns ${k.needs.filter((c) => !columns.includes(c)).join(", ")} (run ${k.sweep})`);
     if (usable.length === 0) throw new FigureInputError(`${path}: no figure kind can be drawn from these columns; run one of ${KINDS.map((k) => k.sweep).join(", ")}`);
   }
+  for (const f of [opts.facet, opts.color]) {
+    if (f && !columns.includes(f)) throw new FigureInputError(`--facet/--color ${f}: no such column in ${path}`);
+  }
   let rows = opts.where ? all.filter(whereFilter(opts.where)) : all;
   if (opts.where && rows.length === 0) throw new FigureInputError(`--where "${opts.where}" keeps none of the ${all.length} rows of ${path}`);
   if (columns.includes("out_of_memory")) {
@@ -58,7 +94,7 @@ export async function buildFigures(resultsDir: string, kinds: string[] | undefin
   for (const k of kinds ? selected : usable) {
     let spec: TopLevelSpec;
     try {
-      spec = k.build(rows);
+      spec = applyOverrides(k.name, k.build(rows, [opts.facet, opts.color].filter((f): f is string => !!f)), opts);
     } catch (err) {
       // A default kind the data cannot support (e.g. no balanced case to normalise by) is skipped, not fatal.
       if (kinds || !(err instanceof FigureInputError)) throw err;
