@@ -9,7 +9,8 @@ const GROUP_TITLES: Record<FieldGroup, string> = {
   identity: "Design point:",
   workload: "Workload:",
   parallelism: "Parallelism:",
-  imbalance: "Load imbalance:",
+  imbalance: "Load imbalance (worst case):",
+  routing: "Routing models and EPLB:",
   model: "Model architecture (defaults from --model):",
   chip: "Chip (defaults from --chip):",
 };
@@ -35,6 +36,6 @@ export function configInputFromArgv(argv: Record<string, unknown>): ConfigInput 
     if (Array.isArray(v)) raw[spec.name] = v[v.length - 1];
     else raw[spec.name] = v;
   }
-  loadConfigFiles({ chip: [raw.chip], model: [raw.model] }, process.cwd());
+  loadConfigFiles({ chip: [raw.chip], model: [raw.model], expert_load_file: [raw.expert_load_file] }, process.cwd());
   return coerceConfigInput(raw);
 }

@@ -47,6 +47,14 @@ const OUTPUT_DOCS: Record<OutputColumn, [ColumnType, string, string]> = {
   pipeline_ici_ns: ["double", "ns", "one stage's transfers from the previous stage and to the next (0 when pp = 1)"],
   neusim_valid: ["bool", "", "whether NeuSim's run_sim.py would simulate this configuration"],
   neusim_reason: ["string", "", "NeuSim's reason for skipping it (empty when neusim_valid)"],
+  f_eq: ["double", "", "worst-case equivalent factor: the most-loaded expert's tokens over the balanced load (mean over routing samples; f_eff for worst_case)"],
+  s_eq: ["double", "", "busiest device's tokens over the mean device's (mean over samples): the all-to-all receiver skew"],
+  W_eq: ["double", "", "hot experts of the worst case that give the same busiest-device load, D E (s-1) / ((f-1)(E-D) + (s-1) D) (W for worst_case)"],
+  busiest_device_tokens: ["double", "tokens", "L: tokens the busiest device's experts process (mean over samples)"],
+  mean_device_tokens: ["double", "tokens", "A: T x K / EP, tokens of a mean device"],
+  busiest_device_experts_active: ["double", "experts", "experts (slots) on the busiest device that receive a token: weight reads at decode (mean over samples)"],
+  eplb_max_replicas: ["int", "", "most replicas EPLB gave one expert (1 without EPLB)"],
+  eplb_busiest_device_load_ratio: ["double", "", "busiest device's load with EPLB over without it (1 without EPLB; never above 1 with an oracle plan)"],
 };
 
 /** Units of config fields, by NeuSim's name suffix. */

@@ -8,6 +8,9 @@ import { InputError } from "../errors.js";
 import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
 import { MODEL_IDS, type ModelSpec } from "./catalog/models.js";
 import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
+import { LOAD_MODELS, type LoadModel } from "./routing/loads.js";
+
+const DEFAULT_SAMPLES_TEXT = "32 for the sampled models; worst_case and measured are exact";
 
 export type Phase = "prefill" | "decode";
 export const PHASES: readonly Phase[] = ["prefill", "decode"];
@@ -25,11 +28,23 @@ export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name"> {
   expert_load_imbalance_factor: number;
   /** How many experts are equally hot (W). */
   num_worst_case_experts: number;
+  /** Expected-case routing and EPLB (routing-models; defaults: the seed's worst case, no EPLB). */
+  expert_load_model: LoadModel;
+  zipf_exponent: number;
+  power_law_alpha: number;
+  expert_load_file: string;
+  routing_samples: number;
+  routing_seed: number;
+  num_redundant_experts: number;
+  eplb_policy: "none" | "hierarchical" | "global" | "auto";
+  eplb_groups: number;
+  eplb_nodes: number;
+  eplb_plan_source: "same" | "other_sample";
 }
 
 export type FieldName = keyof MoeConfig;
 type FieldKind = "int" | "number" | "string" | "bool";
-export type FieldGroup = "identity" | "workload" | "parallelism" | "imbalance" | "model" | "chip";
+export type FieldGroup = "identity" | "workload" | "parallelism" | "imbalance" | "routing" | "model" | "chip";
 
 export interface FieldSpec {
   name: FieldName;
@@ -69,6 +84,17 @@ export const FIELDS: readonly FieldSpec[] = [
   f("expert_parallelism_degree", "int", "parallelism", "devices the routed experts are spread over (EP)", { min: 1, max: CHIPS_MAX }),
   f("expert_load_imbalance_factor", "number", "imbalance", "hot-expert load over balanced load (f); -1 = worst case E/K"),
   f("num_worst_case_experts", "int", "imbalance", "how many experts are equally hot (W), 1..K"),
+  f("expert_load_model", "string", "routing", "how expert loads are modelled: the worst case (f, W) or an expected case", { choices: LOAD_MODELS }),
+  f("zipf_exponent", "number", "routing", "zipf: expert popularity ~ rank^-s", { min: 0, max: 10 }),
+  f("power_law_alpha", "number", "routing", "power_law: Pareto exponent of per-expert loads (aiconfigurator: 1.01 DeepSeek-V3, 1.2 generic, 0.6 large-EP prefill)", { min: 0.01, max: 10 }),
+  f("expert_load_file", "string", "routing", "measured: CSV or JSON file of per-expert loads (one layer, or one row per layer: their mean)"),
+  f("routing_samples", "int", "routing", `Monte Carlo samples of the routing (0: ${DEFAULT_SAMPLES_TEXT})`, { min: 0, max: 100_000 }),
+  f("routing_seed", "int", "routing", "seed of the routing samples (the same point gives the same numbers anywhere)", { min: 0, max: 2 ** 31 - 1 }),
+  f("num_redundant_experts", "int", "routing", "extra expert slots for EPLB replicas (R - E; 0 = none)", { min: 0, max: COUNT_MAX }),
+  f("eplb_policy", "string", "routing", "DeepSeek EPLB placement: none, hierarchical, global, or auto (as eplb.py decides)", { choices: ["none", "hierarchical", "global", "auto"] }),
+  f("eplb_groups", "int", "routing", "EPLB expert groups (E must be a multiple)", { min: 1, max: COUNT_MAX }),
+  f("eplb_nodes", "int", "routing", "EPLB nodes (groups and EP must be multiples)", { min: 1, max: COUNT_MAX }),
+  f("eplb_plan_source", "string", "routing", "same: EPLB plans on the loads it is evaluated on (oracle); other_sample: on an independent sample (a serving engine's lag)", { choices: ["same", "other_sample"] }),
   f("d_model", "int", "model", "hidden size", { min: 1, max: DIM_MAX }),
   f("num_heads", "int", "model", "attention heads", { min: 1, max: COUNT_MAX }),
   f("d_head", "int", "model", "attention head size", { min: 1, max: DIM_MAX }),
@@ -119,6 +145,12 @@ export const DEFAULT_CHIP = "tpuv5p";
 
 /** Seed defaults: worst-case factor with one hot expert (imbalance-model.md). */
 const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_experts: 1 } as const;
+
+/** Routing defaults: the seed's worst case, no EPLB. Left out of config_key at these values, so older keys stand. */
+export const ROUTING_DEFAULTS: Readonly<Record<string, unknown>> = {
+  expert_load_model: "worst_case", zipf_exponent: 1, power_law_alpha: 1.01, expert_load_file: "", routing_samples: 0, routing_seed: 0,
+  num_redundant_experts: 0, eplb_policy: "none", eplb_groups: 1, eplb_nodes: 1, eplb_plan_source: "same",
+};
 
 function checkType(spec: FieldSpec, value: unknown): void {
   const { name, kind } = spec;
@@ -204,6 +236,7 @@ export function mergeConfig(input: ConfigInput): Record<string, unknown> {
     pipeline_parallelism_degree: 1,
     expert_parallelism_degree: 1,
     ...IMBALANCE_DEFAULTS,
+    ...ROUTING_DEFAULTS,
     ...model,
     ...chipFields,
     ...input,
@@ -277,7 +310,8 @@ export function configKey(c: MoeConfig): string {
 class KeySegment {
   private last: unknown[] | null = null;
   private lastText = "";
-  constructor(private readonly names: readonly FieldName[]) {}
+  /** omitDefaults: fields added after keys were first published appear only when not at their default. */
+  constructor(private readonly names: readonly FieldName[], private readonly omitDefaults = false) {}
 
   text(c: MoeConfig): string {
     const last = this.last;
@@ -290,6 +324,7 @@ class KeySegment {
     const values = new Array<unknown>(this.names.length);
     for (let i = 0; i < this.names.length; i++) {
       values[i] = c[this.names[i]];
+      if (this.omitDefaults && values[i] === ROUTING_DEFAULTS[this.names[i]]) continue;
       t += `;${this.names[i]}=${String(values[i])}`;
     }
     this.last = values;
@@ -304,5 +339,5 @@ const KEY_SEGMENTS: readonly KeySegment[] = (() => {
     if (i === 0 || FIELDS[i - 1].group !== f.group) groups.push([]);
     groups[groups.length - 1].push(f.name);
   });
-  return groups.map((g) => new KeySegment(g));
+  return groups.map((g) => new KeySegment(g, FIELD_BY_NAME.get(g[0])!.group === "routing"));
 })();

@@ -4,7 +4,7 @@
  */
 import { configKey, resolveConfig, type ConfigInput, type MoeConfig } from "./config.js";
 import { buildPhase, emitPhase, phaseShape, type PhaseShape } from "./graph.js";
-import { computeImbalance, type Imbalance } from "./imbalance.js";
+import { computeRouting, type Routing as Imbalance } from "./routing/route.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
 import { neusimSkipReason } from "./neusim-rules.js";
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
@@ -25,6 +25,8 @@ export const OUTPUT_COLUMNS = [
   "dispatch_all_to_all_ns", "hot_experts_ns", "remaining_experts_ns", "shared_experts_ns", "combine_all_to_all_ns",
   "combine_ns", "ffn_tp_collective_ns", "memory_footprint_GB", "out_of_memory",
   "stage_time_ns", "pipeline_ici_ns", "neusim_valid", "neusim_reason",
+  "f_eq", "s_eq", "W_eq", "busiest_device_tokens", "mean_device_tokens", "busiest_device_experts_active",
+  "eplb_max_replicas", "eplb_busiest_device_load_ratio",
 ] as const;
 export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
 export type Outputs = Record<OutputColumn, number | boolean | string | null>;
@@ -45,7 +47,7 @@ export function evaluate(input: ConfigInput): Evaluation {
 export function evaluateResolved(config: MoeConfig): Evaluation {
   const par = deriveParallelism(config);
   const ph = phaseShape(config, par);
-  const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
+  const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
   const backend = backendFor(config);
   const phase = buildPhase(config, par, ph, imbalance);
   const ops = phase.ops as TimedOp[];
@@ -72,7 +74,7 @@ export function evaluateResolved(config: MoeConfig): Evaluation {
 export function evaluateOutputs(config: MoeConfig): Outputs {
   const par = deriveParallelism(config);
   const ph = phaseShape(config, par);
-  const imbalance = computeImbalance(config, par.localBatch * ph.seqlen);
+  const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
   const timer = new BlockTimer(backendFor(config));
   emitPhase(timer, config, par, ph, imbalance);
   return summarize(config, par, ph, imbalance, timer.sums);
@@ -118,6 +120,14 @@ function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalanc
     pipeline_ici_ns: sums.pipelineNs,
     neusim_valid: reason === "",
     neusim_reason: reason,
+    f_eq: imbalance.f_eq,
+    s_eq: imbalance.s_eq,
+    W_eq: imbalance.W_eq,
+    busiest_device_tokens: imbalance.busiest_device_tokens,
+    mean_device_tokens: imbalance.mean_device_tokens,
+    busiest_device_experts_active: imbalance.busiest_device_experts_active,
+    eplb_max_replicas: imbalance.eplb_max_replicas,
+    eplb_busiest_device_load_ratio: imbalance.eplb_busiest_device_load_ratio,
   };
 }
 

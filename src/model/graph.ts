@@ -7,7 +7,7 @@
  * the transfers from the previous stage and to the next. Pure.
  */
 import type { MoeConfig } from "./config.js";
-import type { Imbalance } from "./imbalance.js";
+import type { Routing as Imbalance } from "./routing/route.js";
 import type { Parallelism } from "./parallelism.js";
 import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
 import { OpListSink, type OpSink } from "./ops/sink.js";
@@ -179,14 +179,12 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
     "MoE_Dispatch_AllToAll", a2aShape, "DT_FLOAT8", p.bisectionGBps, EP, imb.receiver_skew, c.ici_latency_ns, ctx(block),
   );
   if (EP > 1) sink.op(a2a("dispatch_all_to_all"));
-  if (imb.hot_experts_on_device > 0) {
-    pushGatedFfn(sink, `FFN_routed_expert_most_loaded-${ffnPrefix}`, rowsShape(B, imb.hot_expert_seqlen), D, dFf,
-      { count: ph.count * imb.hot_experts_on_device, block: "hot_experts" });
-  }
-  if (imb.active_remaining_experts > 0) {
-    pushGatedFfn(sink, `FFN_routed_expert_remaining-${ffnPrefix}`, rowsShape(B, imb.remaining_expert_seqlen), D, dFf,
-      { count: ph.count * imb.active_remaining_experts, block: "remaining_experts" });
-  }
+  // The busiest device's experts, a block per class of equal rows: the worst case has two (hot, remaining).
+  imb.expert_classes.forEach((k, i) => {
+    const name = i === 0 ? "most_loaded" : i === 1 ? "remaining" : `remaining_${i}`;
+    pushGatedFfn(sink, `FFN_routed_expert_${name}-${ffnPrefix}`, rowsShape(B, k.rows), D, dFf,
+      { count: ph.count * k.experts, block: i === 0 ? "hot_experts" : "remaining_experts" });
+  });
   if (EP > 1) sink.op(a2a("combine_all_to_all"));
   if (c.num_shared_experts > 0) {
     pushGatedFfn(sink, `FFN_shared_expert-${ffnPrefix}`, [B, S], D, dFf * c.num_shared_experts, ctx("shared_experts"));

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import {
   chipFromNeusimJson, ConfigFileError, isConfigFilePath, modelFromNeusimJson, registerConfigFiles, type ConfigFileEntries,
 } from "../model/catalog/neusim-files.js";
+import { LoadFileError, parseLoads } from "../model/routing/measured.js";
 
 function readJson(path: string, shown: string): unknown {
   let text: string;
@@ -24,10 +25,26 @@ function readJson(path: string, shown: string): unknown {
   }
 }
 
-/** Load every .json value of `chip` and `model` among `values`, register them, and return them (for workers). */
-export function loadConfigFiles(values: { chip: unknown[]; model: unknown[] }, baseDir: string): ConfigFileEntries | undefined {
+function readText(path: string, shown: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new LoadFileError(`${shown}: cannot read the loads file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/**
+ * Load every .json value of `chip` and `model` among `values`, and every
+ * expert_load_file, register them, and return them (for workers).
+ */
+export function loadConfigFiles(values: { chip: unknown[]; model: unknown[]; expert_load_file?: unknown[] }, baseDir: string): ConfigFileEntries | undefined {
   const entries: ConfigFileEntries = { chips: {}, models: {} };
   let any = false;
+  for (const v of new Set(values.expert_load_file ?? [])) {
+    if (typeof v !== "string" || v === "") continue;
+    entries.loads = { ...entries.loads, [v]: parseLoads(v, readText(resolve(baseDir, v), v)) };
+    any = true;
+  }
   for (const v of new Set(values.chip)) {
     if (!isConfigFilePath(v)) continue;
     entries.chips[v] = chipFromNeusimJson(v, readJson(resolve(baseDir, v), v));

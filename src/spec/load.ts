@@ -146,7 +146,7 @@ export function loadSpecFile(path: string): ResolvedSpec {
   }
   const spec = resolveSpec(parseSpecText(text, path));
   const valuesOf = (field: string) => [spec.base[field], ...spec.axes.flatMap((a) => a.fields.flatMap((f, j) => (f === field ? a.values.map((v) => v[j]) : [])))];
-  const files = loadConfigFiles({ chip: valuesOf("chip"), model: valuesOf("model") }, dirname(path));
+  const files = loadConfigFiles({ chip: valuesOf("chip"), model: valuesOf("model"), expert_load_file: valuesOf("expert_load_file") }, dirname(path));
   if (files) spec.config_files = files;
   return spec;
 }

@@ -9,6 +9,7 @@ import { OUTPUT_COLUMNS } from "../model/evaluate.js";
 function valueSchema(spec: FieldSpec): z.ZodType {
   switch (spec.kind) {
     case "string": {
+      if (!spec.choices) return z.string();
       const names = z.enum(spec.choices as [string, ...string[]]);
       // A model or chip may also be a NeuSim config file.
       return spec.name === "model" || spec.name === "chip" ? z.union([names, z.string().regex(/\.json$/i, `a NeuSim ${spec.name} config file ending in .json`)]) : names;

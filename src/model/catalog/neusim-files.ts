@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { InputError } from "../../errors.js";
 import { CHIPS, type ChipSpec } from "./chips.js";
 import { MODELS, type ModelSpec } from "./models.js";
+import { registerMeasuredLoads } from "../routing/measured.js";
 
 /** A config file that is not a valid NeuSim chip or model: names the file and field. */
 export class ConfigFileError extends InputError {}
@@ -130,6 +131,8 @@ export function modelFromNeusimJson(file: string, raw: unknown): ModelSpec {
 export interface ConfigFileEntries {
   chips: Record<string, ChipSpec>;
   models: Record<string, ModelSpec>;
+  /** Measured expert loads (expert_load_file), parsed. */
+  loads?: Record<string, number[]>;
 }
 
 const fileChips = new Map<string, ChipSpec>();
@@ -140,6 +143,7 @@ export function registerConfigFiles(entries: ConfigFileEntries | undefined): voi
   if (!entries) return;
   for (const [k, v] of Object.entries(entries.chips)) fileChips.set(k, v);
   for (const [k, v] of Object.entries(entries.models)) fileModels.set(k, v);
+  registerMeasuredLoads(entries.loads);
 }
 
 /** A chip by catalog name or registered file path. */
