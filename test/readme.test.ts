@@ -10,6 +10,7 @@ const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 it("the README's column table is generated from src/model/columns.ts", () => {
   const m = /<!-- columns:begin[^>]*-->\n([^]*?)\n<!-- columns:end -->/.exec(readme);
   expect(m).not.toBeNull();
+  // Refresh: replace the table between the markers with `npx moesweep columns --markdown`.
   expect(m![1]).toBe(columnsMarkdownTable());
 });
 
