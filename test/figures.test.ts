@@ -31,6 +31,8 @@ const expected: Record<string, { marks: [string, number][]; titles: string[] }> 
   heatmap: { marks: [["rect mark", 60], ["text mark", 60]], titles: ["Expert parallelism (EP)", "Imbalance factor f"] },
   alltoall: { marks: [["line mark", 10], ["point", 60]], titles: ["Imbalance factor f (log scale)", "All-to-all time over balanced (x)"] },
   "moe-by-w": { marks: [["line mark", 12], ["point", 54]], titles: ["Imbalance factor f (log scale)", "MoE layer time over balanced (x)"] },
+  // 2 phases x (7 load models x 2 EPLB settings - the balanced case with EPLB); 140 rows less those 10.
+  routing: { marks: [["line mark", 26], ["point", 130]], titles: ["Expert parallelism (EP, log scale)", "MoE layer time over balanced (x)"] },
 };
 
 describe.each(KIND_NAMES)("figure %s", (kind) => {
@@ -105,8 +107,8 @@ describe("moesweep figures (CLI)", () => {
 });
 
 describe("figure kind names", () => {
-  it("are the six documented kinds, in the order help and README list them", () => {
-    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap", "alltoall", "moe-by-w"]);
+  it("are the seven documented kinds, in the order help and README list them", () => {
+    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap", "alltoall", "moe-by-w", "routing"]);
   });
 });
 

@@ -267,6 +267,49 @@ export const FIGURE_KINDS: FigureKind[] = [
       } as TopLevelSpec;
     },
   },
+  {
+    name: "routing",
+    title: "MoE layer slowdown over balanced routing, by load model, with and without EPLB",
+    sweep: "sweeps/paper/routing.yaml",
+    needs: ["phase", "expert_parallelism_degree", "expert_load_model", "expert_load_imbalance_factor", "power_law_alpha", "eplb_policy", "moe_layer_time_ns"],
+    build(rows, extra) {
+      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_model", "expert_load_imbalance_factor",
+        "power_law_alpha", "eplb_policy", "num_redundant_experts", ...extra]);
+      // Balanced: the worst-case model at f = 1, no EPLB, same phase and EP.
+      const key = (r: Row) => `${r.phase}|${r.expert_parallelism_degree}|${extra.map((f) => r[f]).join("|")}`;
+      const balanced = new Map<string, number>();
+      for (const r of slice) {
+        if (r.expert_load_model === "worst_case" && r.expert_load_imbalance_factor === "1" && r.eplb_policy === "none") balanced.set(key(r), num(r.moe_layer_time_ns));
+      }
+      if (balanced.size === 0) throw new FigureInputError("needs the balanced case (expert_load_model = worst_case, expert_load_imbalance_factor = 1, eplb_policy = none) to normalise by");
+      const label = (r: Row) => r.expert_load_model === "worst_case" ? `worst case f = ${fLabel(r)}`
+        : r.expert_load_model === "power_law" ? `power law α = ${r.power_law_alpha}` : r.expert_load_model;
+      const values = slice.filter((r) => balanced.has(key(r)) && !(r.expert_load_model === "worst_case" && r.expert_load_imbalance_factor === "1" && r.eplb_policy !== "none"))
+        .map((r) => ({
+          ...carry(r, extra), phase: r.phase, EP: num(r.expert_parallelism_degree), model: label(r),
+          eplb: r.eplb_policy === "none" ? "no EPLB" : "EPLB (+EP slots)", slowdown: num(r.moe_layer_time_ns) / balanced.get(key(r))!,
+        }));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: { column: { field: "phase", title: null, sort: ["prefill", "decode"] } },
+        resolve: { scale: { y: "independent" } },
+        spec: {
+          width: 230, height: 170,
+          mark: { type: "line", point: true },
+          encoding: {
+            x: { field: "EP", type: "quantitative", scale: { type: "log", base: 2 }, title: "Expert parallelism (EP, log scale)" },
+            y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "MoE layer time over balanced (x)" },
+            color: { field: "model", type: "nominal", title: null },
+            strokeDash: { field: "eplb", type: "nominal", title: null, sort: ["no EPLB", "EPLB (+EP slots)"] },
+            detail: { field: "eplb" },
+          },
+        },
+        config: { ...BASE_CONFIG, legend: { ...BASE_CONFIG.legend, columns: 3 } },
+      } as TopLevelSpec;
+    },
+  },
 ];
 
 export const KIND_NAMES: string[] = FIGURE_KINDS.map((k) => k.name);
