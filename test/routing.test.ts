@@ -104,6 +104,15 @@ describe("load models (fast-check)", () => {
     }
   });
 
+  it("zipf with s = 0 is uniform routing (within Monte Carlo error); a larger s concentrates load", () => {
+    const at = (model: LoadModel, s: number) => computeRouting(v3({ expert_load_model: model, zipf_exponent: s, expert_parallelism_degree: 32, routing_samples: 200 }), 2048);
+    const z0 = at("zipf", 0), u = at("uniform", 0);
+    expect(Math.abs(z0.f_eq / u.f_eq - 1)).toBeLessThan(0.02);
+    expect(Math.abs(z0.s_eq / u.s_eq - 1)).toBeLessThan(0.01);
+    expect(at("zipf", 0.5).s_eq).toBeGreaterThan(2);
+    expect(at("zipf", 1).f_eq).toBeGreaterThan(at("zipf", 0.5).f_eq);
+  });
+
   it("a different seed gives different samples; the same seed, the same bytes", () => {
     const a = computeRouting(v3({ expert_load_model: "zipf", routing_samples: 3, routing_seed: 1 }), 300);
     const b = computeRouting(v3({ expert_load_model: "zipf", routing_samples: 3, routing_seed: 2 }), 300);

@@ -11,6 +11,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { evaluateRange } from "../engine/rows.js";
+import { evaluateOutputs } from "../model/evaluate.js";
+import { resolveConfig } from "../model/config.js";
 import { runSweep } from "../engine/run.js";
 import { SweepPlan } from "../plan/plan.js";
 import { resolveSpec, type ResolvedSpec } from "../spec/load.js";
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     await throughput("typical sweep (f, W, EP fastest)", typicalSpec(), points, workers, "goal >= 200,000 points/s on 2 workers");
     await throughput("worst case (new matmul shapes at every point)", worstSpec(), points, workers, "goal >= 60,000 points/s");
     planTime();
+    routingCost();
   }
   if (rssPoints > 0) await peakRss(rssPoints, workers);
 }
@@ -107,6 +110,29 @@ async function throughput(label: string, spec: ResolvedSpec, points: number, wor
     const many = await poolRun(spec, n, workers);
     console.log(`  pool, ${workers} workers: ${fmt(many.rate)} points/s = ${xNeusim(many.rate)} (${goal}); ${(many.rate / one.rate).toFixed(2)}x one worker (goal >= 1.7x)`);
     console.log(`  main thread: ${many.mainUsPerPoint.toFixed(2)} us CPU per point; workers busy ${(100 * many.workerUtilization).toFixed(0)}% (idle ${(100 * (1 - many.workerUtilization)).toFixed(0)}%)`);
+  }
+}
+
+/**
+ * Routing models: a worst-case point (closed form) against sampled models, each
+ * point with a new seed so nothing is cached: cost per sample and per token-pick.
+ */
+function routingCost(): void {
+  const base = { model: "deepseekv3-671b", chip: "tpuv5p", num_chips: 32, tensor_parallelism_degree: 32, expert_parallelism_degree: 32, global_batch_size: 8, input_seqlen: 512, phase: "prefill" } as const;
+  const time = (extra: Record<string, unknown>, n: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) evaluateOutputs(resolveConfig({ ...base, ...extra, routing_seed: i, input_seqlen: 512 + (i % 7) }));
+    return ((performance.now() - t0) * 1000) / n;
+  };
+  time({}, 200); // warm the shapes
+  const worst = time({}, 2000);
+  console.log(`\nrouting (T = 4096 tokens, K = 8, E = 256, EP = 32), us per point, uncached:`);
+  console.log(`  worst_case (closed form): ${worst.toFixed(1)} us`);
+  for (const [label, extra] of [["uniform", { expert_load_model: "uniform" }], ["power_law", { expert_load_model: "power_law" }], ["zipf", { expert_load_model: "zipf" }],
+    ["power_law + EPLB", { expert_load_model: "power_law", eplb_policy: "auto", num_redundant_experts: 32 }]] as const) {
+    const samples = 16;
+    const us = time({ ...extra, routing_samples: samples }, 20);
+    console.log(`  ${label}, ${samples} samples: ${fmt(us)} us = ${(us / worst).toFixed(0)}x worst case; ${((us - worst) / samples).toFixed(0)} us per sample, ${(((us - worst) * 1000) / (samples * 4096 * 8)).toFixed(2)} ns per token-pick`);
   }
 }
 

@@ -35,24 +35,34 @@ function uniformCounts(p: LoadParams, rng: Rng): Float64Array {
   return counts;
 }
 
-/** Expert popularity p_i ~ i^-s; each token takes the K largest log p_i + Gumbel noise (K draws without replacement). */
+/**
+ * Expert popularity p_i ~ i^-s; each token takes K distinct experts, drawn one
+ * after another in proportion to p among those not yet taken (the same law as
+ * Gumbel top-K), by binary search on the cumulative p and redrawing a repeat.
+ */
 function zipfCounts(p: LoadParams, rng: Rng): Float64Array {
   const { E, K, T, zipfExponent: s } = p;
   const counts = new Float64Array(E);
-  const logp = new Float64Array(E);
-  for (let i = 0; i < E; i++) logp[i] = -s * Math.log(i + 1);
-  const keys = new Float64Array(E);
-  const top = new Int32Array(K);
+  const cdf = new Float64Array(E);
+  let acc = 0;
+  for (let i = 0; i < E; i++) cdf[i] = acc += Math.pow(i + 1, -s);
+  const taken = new Int32Array(E).fill(-1);
   for (let t = 0; t < T; t++) {
-    for (let i = 0; i < E; i++) keys[i] = logp[i] - Math.log(-Math.log(rng.next()));
-    // Top K by a partial selection (K is small).
     for (let j = 0; j < K; j++) {
-      let best = -1;
-      for (let i = 0; i < E; i++) if (keys[i] > -Infinity && (best < 0 || keys[i] > keys[best])) best = i;
-      top[j] = best;
-      keys[best] = -Infinity;
+      let e: number;
+      do {
+        const x = rng.next() * acc;
+        let lo = 0, hi = E - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid] < x) lo = mid + 1;
+          else hi = mid;
+        }
+        e = lo;
+      } while (taken[e] === t);
+      taken[e] = t;
+      counts[e]++;
     }
-    for (let j = 0; j < K; j++) counts[top[j]]++;
   }
   return counts;
 }

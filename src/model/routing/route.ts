@@ -82,10 +82,27 @@ function worstCase(c: RoutingFields, T: number): Routing {
   const classes: ExpertClass[] = [];
   if (imb.hot_experts_on_device > 0) classes.push({ rows: imb.hot_expert_seqlen, experts: imb.hot_experts_on_device });
   if (imb.active_remaining_experts > 0) classes.push({ rows: imb.remaining_expert_seqlen, experts: imb.active_remaining_experts });
+  // A literal with every field (not a spread): one object shape on the sweep's hot path.
   return {
-    ...imb, expert_classes: classes, f_eq: imb.effective_expert_load_imbalance_factor, s_eq: imb.receiver_skew,
-    W_eq: imb.hot_experts_on_device, busiest_device_experts_active: imb.hot_experts_on_device + imb.active_remaining_experts,
-    eplb_max_replicas: 1, eplb_busiest_device_load_ratio: 1,
+    effective_expert_load_imbalance_factor: imb.effective_expert_load_imbalance_factor,
+    tokens_per_dispatch: imb.tokens_per_dispatch,
+    hot_expert_tokens: imb.hot_expert_tokens,
+    remaining_expert_tokens: imb.remaining_expert_tokens,
+    experts_on_busiest_device: imb.experts_on_busiest_device,
+    hot_experts_on_device: imb.hot_experts_on_device,
+    hot_expert_seqlen: imb.hot_expert_seqlen,
+    active_remaining_experts: imb.active_remaining_experts,
+    remaining_expert_seqlen: imb.remaining_expert_seqlen,
+    busiest_device_tokens: imb.busiest_device_tokens,
+    mean_device_tokens: imb.mean_device_tokens,
+    receiver_skew: imb.receiver_skew,
+    expert_classes: classes,
+    f_eq: imb.effective_expert_load_imbalance_factor,
+    s_eq: imb.receiver_skew,
+    W_eq: imb.hot_experts_on_device,
+    busiest_device_experts_active: imb.hot_experts_on_device + imb.active_remaining_experts,
+    eplb_max_replicas: 1,
+    eplb_busiest_device_load_ratio: 1,
   };
 }
 
