@@ -11,7 +11,7 @@ import { evaluate, type TimedOp } from "../src/model/evaluate.js";
 import { MODELS } from "../src/model/catalog/models.js";
 import { opConfigString } from "../src/model/ops/op.js";
 import type { ConfigInput, Phase } from "../src/model/config.js";
-import { readCsv, type CsvRow } from "./helpers/neusim-reference.js";
+import { expectSameOp, readCsv, type CsvRow } from "./helpers/neusim-reference.js";
 
 const DIR = join(import.meta.dirname, "fixtures", "neusim-pp");
 const totals = readCsv(join(DIR, "totals.csv"));
@@ -29,21 +29,10 @@ function configOf(r: CsvRow, phase: Phase): ConfigInput {
 const expertCompute = (model: string) => ({ num_worst_case_experts: MODELS[model].num_activated_routed_experts_per_token, expert_load_imbalance_factor: -1 });
 const exchange = (model: string) => ({ num_worst_case_experts: MODELS[model].num_activated_routed_experts_per_token, expert_load_imbalance_factor: 1 });
 
-/** Fusion indices are not compared: NeuSim numbers K per-expert blocks where the model has one hot block. */
-function expectSameOp(mine: TimedOp, ref: CsvRow, countFactor = 1): void {
-  const where = `${ref.Description} ${ref.Config}`;
-  expect(opConfigString(mine), where).toBe(ref.Config);
-  expect(mine.timing.execution_time_ns, where).toBe(Number(ref["Execution time"]));
-  expect(mine.timing.bytes_accessed, where).toBe(Number(ref["Bytes accessed"]));
-  expect(mine.flops, where).toBe(Number(ref["FLOP Count"]));
-  expect(mine.count, where).toBe(Number(ref.Count) * countFactor);
-  expect(mine.opcode, where).toBe(ref["Op Code"]);
-  expect(mine.timing.bounded_by, where).toBe(ref["Bounded-by"]);
-  expect(mine.timing.mxu_time_ns, where).toBe(Number(ref["MXU time"]));
-  expect(mine.timing.vpu_time_ns, where).toBe(Number(ref["VPU time"]));
-  expect(mine.timing.memory_time_ns, where).toBe(Number(ref["Memory time"]));
-  expect(mine.timing.ici_time_ns, where).toBe(Number(ref["ICI/NVLink time"]));
-  expect(mine.timing.vmem_time_ns, where).toBe(Number(ref["Vmem time"]));
+/** Our operator equals NeuSim's row, its Config string too. Fusion indices are not compared: NeuSim numbers K per-expert blocks where the model has one hot block. */
+function expectSameOpAndConfig(mine: TimedOp, ref: CsvRow, countFactor = 1): void {
+  expect(opConfigString(mine), `${ref.Description}`).toBe(ref.Config);
+  expectSameOp(mine, ref, countFactor);
 }
 
 const sum = (ops: TimedOp[]) => ops.reduce((s, op) => s + op.timing.execution_time_ns * op.count, 0);
@@ -64,7 +53,7 @@ describe.each(cases)("NeuSim pp reference $id $phase", ({ id, phase, r }) => {
     const rest = ev.ops.filter((op) => op.block !== "hot_experts" && op.opcode !== "AllToAll");
     const refRest = rows.filter((row) => !routedExpertRow.test(row.Description) && row["Op Code"] !== "AllToAll");
     expect(rest.map((op) => withoutFusionSuffix(op.description))).toEqual(refRest.map((row) => withoutFusionSuffix(row.Description)));
-    rest.forEach((op, i) => expectSameOp(op, refRest[i]));
+    rest.forEach((op, i) => expectSameOpAndConfig(op, refRest[i]));
     expect(ev.ops.filter((op) => op.block === "pipeline_ici")).toHaveLength(2);
     const refExpert0 = rows.filter((row) => row.Description.startsWith("FFN_routed_expert0-"));
     hot.forEach((op, i) => {
@@ -80,7 +69,7 @@ describe.each(cases)("NeuSim pp reference $id $phase", ({ id, phase, r }) => {
     const a2a = (ops: TimedOp[]) => ops.filter((op) => op.opcode === "AllToAll");
     const refA2a = rows.filter((row) => row["Op Code"] === "AllToAll");
     expect(a2a(balanced.ops)).toHaveLength(refA2a.length);
-    a2a(balanced.ops).forEach((op, i) => expectSameOp(op, refA2a[i]));
+    a2a(balanced.ops).forEach((op, i) => expectSameOpAndConfig(op, refA2a[i]));
     const stageOps = (ops: TimedOp[]) => ops.filter((op) => op.block !== "pipeline_ici");
     const stage = sum(stageOps(skewed.ops)) - sum(a2a(skewed.ops)) + sum(a2a(balanced.ops));
     const pipeline = skewed.outputs.pipeline_ici_ns as number;

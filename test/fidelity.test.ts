@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { evaluate, type TimedOp } from "../src/model/evaluate.js";
 import { opConfigString } from "../src/model/ops/op.js";
-import { FIXTURES, PARALLELISM, readCsv, referenceOpsFiles, type CsvRow } from "./helpers/neusim-reference.js";
+import { expectSameOp, FIXTURES, PARALLELISM, readCsv, referenceOpsFiles, type CsvRow } from "./helpers/neusim-reference.js";
 
 const NEUSIM_EXPERT_COMPUTE = { num_worst_case_experts: 8, expert_load_imbalance_factor: -1 } as const;
 const NEUSIM_EXCHANGE = { num_worst_case_experts: 8, expert_load_imbalance_factor: 1 } as const;
@@ -16,20 +16,6 @@ const NEUSIM_EXCHANGE = { num_worst_case_experts: 8, expert_load_imbalance_facto
 const routedExpertRow = /^FFN_routed_expert\d+-/;
 const withoutFusionSuffix = (d: string) => d.replace(/-\d+$/, "");
 
-function expectSameOp(mine: TimedOp, ref: CsvRow, countFactor = 1): void {
-  const where = `${ref.Description} ${ref.Config}`;
-  expect(mine.timing.execution_time_ns, where).toBe(Number(ref["Execution time"]));
-  expect(mine.timing.bytes_accessed, where).toBe(Number(ref["Bytes accessed"]));
-  expect(mine.flops, where).toBe(Number(ref["FLOP Count"]));
-  expect(mine.count, where).toBe(Number(ref.Count) * countFactor);
-  expect(mine.opcode, where).toBe(ref["Op Code"]);
-  expect(mine.timing.bounded_by, where).toBe(ref["Bounded-by"]);
-  expect(mine.timing.mxu_time_ns, where).toBe(Number(ref["MXU time"]));
-  expect(mine.timing.vpu_time_ns, where).toBe(Number(ref["VPU time"]));
-  expect(mine.timing.memory_time_ns, where).toBe(Number(ref["Memory time"]));
-  expect(mine.timing.ici_time_ns, where).toBe(Number(ref["ICI/NVLink time"]));
-  expect(mine.timing.vmem_time_ns, where).toBe(Number(ref["Vmem time"]));
-}
 
 const phaseTotal = (ops: readonly { count: number; timing?: { execution_time_ns: number } }[]) =>
   ops.reduce((s, op) => s + op.timing!.execution_time_ns * op.count, 0);

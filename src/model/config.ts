@@ -8,14 +8,16 @@ import { InputError } from "../errors.js";
 import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
 import { MODEL_IDS, type ModelSpec } from "./catalog/models.js";
 import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
-import { LOAD_MODELS, type LoadModel } from "./routing/loads.js";
+import { LOAD_MODELS } from "./routing/loads.js";
+import type { RoutingFields } from "./routing/route.js";
 
 const DEFAULT_SAMPLES_TEXT = "32 for the sampled models; worst_case and measured are exact";
 
 export type Phase = "prefill" | "decode";
 export const PHASES: readonly Phase[] = ["prefill", "decode"];
 
-export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name"> {
+/** One design point. The routing fields (expected-case loads, EPLB) come from RoutingFields; their defaults are the seed's worst case without EPLB. */
+export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name">, RoutingFields {
   model: string;
   chip: string;
   phase: Phase;
@@ -28,18 +30,6 @@ export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name"> {
   expert_load_imbalance_factor: number;
   /** How many experts are equally hot (W). */
   num_worst_case_experts: number;
-  /** Expected-case routing and EPLB (routing-models; defaults: the seed's worst case, no EPLB). */
-  expert_load_model: LoadModel;
-  zipf_exponent: number;
-  power_law_alpha: number;
-  expert_load_file: string;
-  routing_samples: number;
-  routing_seed: number;
-  num_redundant_experts: number;
-  eplb_policy: "none" | "hierarchical" | "global" | "auto";
-  eplb_groups: number;
-  eplb_nodes: number;
-  eplb_plan_source: "same" | "other_sample";
 }
 
 export type FieldName = keyof MoeConfig;

@@ -2,7 +2,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { expect } from "vitest";
 import type { ConfigInput, Phase } from "../../src/model/config.js";
+import type { TimedOp } from "../../src/model/evaluate.js";
 
 export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "neusim");
 
@@ -41,4 +43,20 @@ export function referenceOpsFiles(): ReferenceOpsFile[] {
       rows: readCsv(join(dir, file)),
     };
   });
+}
+
+/** Every time, byte and FLOP count of one of our operators equals NeuSim's row (count x countFactor for merged blocks). */
+export function expectSameOp(mine: TimedOp, ref: CsvRow, countFactor = 1): void {
+  const where = `${ref.Description} ${ref.Config}`;
+  expect(mine.timing.execution_time_ns, where).toBe(Number(ref["Execution time"]));
+  expect(mine.timing.bytes_accessed, where).toBe(Number(ref["Bytes accessed"]));
+  expect(mine.flops, where).toBe(Number(ref["FLOP Count"]));
+  expect(mine.count, where).toBe(Number(ref.Count) * countFactor);
+  expect(mine.opcode, where).toBe(ref["Op Code"]);
+  expect(mine.timing.bounded_by, where).toBe(ref["Bounded-by"]);
+  expect(mine.timing.mxu_time_ns, where).toBe(Number(ref["MXU time"]));
+  expect(mine.timing.vpu_time_ns, where).toBe(Number(ref["VPU time"]));
+  expect(mine.timing.memory_time_ns, where).toBe(Number(ref["Memory time"]));
+  expect(mine.timing.ici_time_ns, where).toBe(Number(ref["ICI/NVLink time"]));
+  expect(mine.timing.vmem_time_ns, where).toBe(Number(ref["Vmem time"]));
 }

@@ -65,6 +65,26 @@ function slowdownOverBalanced(rows: Row[], metric: string, configCols: string[])
   return rows.filter((r) => balanced.has(groupKey(r)) && r[metric] !== "").map((r) => ({ row: r, slowdown: num(r[metric]) / balanced.get(groupKey(r))! }));
 }
 
+/** A line figure of slowdown over f, a panel per EP (alltoall, moe-by-w). */
+function slowdownByEpSpec(title: { text: string; subtitle: string[] }, values: object[], yTitle: string, color: object): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    data: { values },
+    facet: { column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } } },
+    spec: {
+      width: 150, height: 140,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
+        y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: yTitle },
+        color,
+      },
+    },
+    config: BASE_CONFIG,
+  } as TopLevelSpec;
+}
+
 const COMPONENTS = [
   { column: "router_ns", label: "router" },
   { column: "dispatch_all_to_all_ns", label: "dispatch all-to-all" },
@@ -220,22 +240,7 @@ export const FIGURE_KINDS: FigureKind[] = [
       const values = slowdownOverBalanced(withSum, "a2a_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
         ...carry(row, extra), phase: row.phase, EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor), slowdown,
       }));
-      return {
-        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        title: titled(this.title, caption),
-        data: { values },
-        facet: { column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } } },
-        spec: {
-          width: 150, height: 140,
-          mark: { type: "line", point: true },
-          encoding: {
-            x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
-            y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "All-to-all time over balanced (x)" },
-            color: { field: "phase", type: "nominal", title: null, sort: ["prefill", "decode"] },
-          },
-        },
-        config: BASE_CONFIG,
-      } as TopLevelSpec;
+      return slowdownByEpSpec(titled(this.title, caption), values, "All-to-all time over balanced (x)", { field: "phase", type: "nominal", title: null, sort: ["prefill", "decode"] });
     },
   },
   {
@@ -249,22 +254,7 @@ export const FIGURE_KINDS: FigureKind[] = [
         ...carry(row, extra), EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor),
         W: `W = ${row.num_worst_case_experts}`, Wn: num(row.num_worst_case_experts), slowdown,
       }));
-      return {
-        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        title: titled(this.title, caption),
-        data: { values },
-        facet: { column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } } },
-        spec: {
-          width: 150, height: 140,
-          mark: { type: "line", point: true },
-          encoding: {
-            x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
-            y: { field: "slowdown", type: "quantitative", scale: { zero: false }, title: "MoE layer time over balanced (x)" },
-            color: { field: "W", type: "ordinal", title: "Hot experts", sort: { field: "Wn" }, scale: { scheme: "viridis" } },
-          },
-        },
-        config: BASE_CONFIG,
-      } as TopLevelSpec;
+      return slowdownByEpSpec(titled(this.title, caption), values, "MoE layer time over balanced (x)", { field: "W", type: "ordinal", title: "Hot experts", sort: { field: "Wn" }, scale: { scheme: "viridis" } });
     },
   },
   {
