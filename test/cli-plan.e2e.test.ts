@@ -46,7 +46,7 @@ describe("moesweep schema", () => {
     const schema = JSON.parse(r.stdout);
     expect(schema.type).toBe("object");
     expect(schema.required).toEqual(["name"]);
-    expect(Object.keys(schema.properties)).toEqual(["name", "description", "base", "grid", "zip", "where", "columns", "config_key"]);
+    expect(Object.keys(schema.properties)).toEqual(["name", "description", "base", "grid", "zip", "where", "columns", "keep", "config_key"]);
     expect(schema.properties.grid.properties).toHaveProperty("expert_load_imbalance_factor");
     // A chip is a catalog name or a NeuSim chip file.
     expect(schema.properties.base.properties.chip.anyOf[0].enum).toContain("tpuv5p");

@@ -97,7 +97,7 @@ describe("moesweep compare", () => {
     writeFileSync(join(fewerCols, "results.csv"), stringify(rows.map((r) => r.slice(0, -1))));
     const cols = moesweep(["compare", base, fewerCols]);
     expect(cols.status).toBe(2);
-    expect(cols.stderr).toMatch(/different columns \(only in baseline: neusim_reason/);
+    expect(cols.stderr).toMatch(/different columns \(only in baseline: eplb_busiest_device_load_ratio/);
     const bad = tmp();
     writeFileSync(join(bad, "results.csv"), `${rows[0].join(",")}\n1,2,3\n`);
     const mal = moesweep(["compare", base, bad]);
