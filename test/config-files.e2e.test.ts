@@ -74,7 +74,7 @@ describe("NeuSim config files", () => {
     expect(moesweep(["eval", "--chip", notJson]).stderr).toMatch(/broken\.json: not valid JSON/);
     expect(moesweep(["eval", "--chip", join(dir, "absent.json")]).stderr).toMatch(/absent\.json: cannot read the NeuSim config file \(ENOENT\)/);
     const noMla = join(dir, "model.json");
-    writeFileSync(noMla, JSON.stringify({ d_model: 1024 }));
+    writeFileSync(noMla, JSON.stringify({ ffn_type: "deepseek_moe", d_model: 1024 })); // a DeepSeek model needs its MLA ranks
     expect(moesweep(["eval", "--model", noMla]).stderr).toMatch(/model\.json: q_lora_rank is missing \(NeuSim has no default for it\)/);
   });
 

@@ -6,7 +6,7 @@
 import { hash } from "node:crypto";
 import { InputError } from "../errors.js";
 import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
-import { MODEL_IDS, type ModelSpec } from "./catalog/models.js";
+import { FFN_TYPES, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
 import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
 import { LOAD_MODELS } from "./routing/loads.js";
 import type { RoutingFields } from "./routing/route.js";
@@ -85,6 +85,7 @@ export const FIELDS: readonly FieldSpec[] = [
   f("eplb_groups", "int", "routing", "EPLB expert groups (E must be a multiple)", { min: 1, max: COUNT_MAX }),
   f("eplb_nodes", "int", "routing", "EPLB nodes (groups and EP must be multiples)", { min: 1, max: COUNT_MAX }),
   f("eplb_plan_source", "string", "routing", "same: EPLB plans on the loads it is evaluated on (oracle); other_sample: on an independent sample (a serving engine's lag)", { choices: ["same", "other_sample"] }),
+  f("ffn_type", "string", "model", "NeuSim's op generator: deepseek_moe (MLA attention + MoE FFN) or llama (multi-head attention + dense SwiGLU FFN)", { choices: FFN_TYPES }),
   f("d_model", "int", "model", "hidden size", { min: 1, max: DIM_MAX }),
   f("num_heads", "int", "model", "attention heads", { min: 1, max: COUNT_MAX }),
   f("d_head", "int", "model", "attention head size", { min: 1, max: DIM_MAX }),
@@ -135,6 +136,12 @@ export const DEFAULT_CHIP = "tpuv5p";
 
 /** Seed defaults: worst-case factor with one hot expert (imbalance-model.md). */
 const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_experts: 1 } as const;
+
+/**
+ * Fields added after config keys were first published, with the value every older
+ * key implied: at that value they are left out of config_key, so older keys stand.
+ */
+const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = { ffn_type: "deepseek_moe" };
 
 /** Routing defaults: the seed's worst case, no EPLB. Left out of config_key at these values, so older keys stand. */
 export const ROUTING_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -314,7 +321,7 @@ class KeySegment {
     const values = new Array<unknown>(this.names.length);
     for (let i = 0; i < this.names.length; i++) {
       values[i] = c[this.names[i]];
-      if (this.omitDefaults && values[i] === ROUTING_DEFAULTS[this.names[i]]) continue;
+      if (this.omitDefaults && values[i] === (ROUTING_DEFAULTS[this.names[i]] ?? LATE_FIELD_DEFAULTS[this.names[i]])) continue;
       t += `;${this.names[i]}=${String(values[i])}`;
     }
     this.last = values;
@@ -329,5 +336,5 @@ const KEY_SEGMENTS: readonly KeySegment[] = (() => {
     if (i === 0 || FIELDS[i - 1].group !== f.group) groups.push([]);
     groups[groups.length - 1].push(f.name);
   });
-  return groups.map((g) => new KeySegment(g, FIELD_BY_NAME.get(g[0])!.group === "routing"));
+  return groups.map((g) => new KeySegment(g, g.some((n) => n in ROUTING_DEFAULTS || n in LATE_FIELD_DEFAULTS)));
 })();

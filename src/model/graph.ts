@@ -11,6 +11,7 @@ import type { Routing as Imbalance } from "./routing/route.js";
 import type { Parallelism } from "./parallelism.js";
 import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
 import { OpListSink, type OpSink } from "./ops/sink.js";
+import { emitLlamaPhase } from "./graph-llama.js";
 import type { Block, Op } from "./ops/op.js";
 import { product } from "./numeric.js";
 
@@ -47,6 +48,10 @@ export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
 
 /** Emit one phase's operators, in NeuSim's order, to a sink. */
 export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): void {
+  if (c.ffn_type === "llama") {
+    emitLlamaPhase(sink, c, p, ph);
+    return;
+  }
   const B = p.localBatch, S = ph.seqlen;
   const ctx = (block: Block): OpContext => ({ count: ph.count, block });
   // A stage's input and output: the microbatch at the TP-sharded width.
@@ -81,6 +86,7 @@ export function buildPhase(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Im
   const sink = new OpListSink();
   emitPhase(sink, c, p, ph, imb);
   const ops = sink.ops;
+  if (c.ffn_type === "llama") return { ops, groups: sink.groups }; // the Llama graph sets NeuSim's fusion ids itself
   // Decode fusion indices continue after prefill's, whose graph has the same length.
   const base = FIRST_FUSION_INDEX + (ph.isDecode ? ops.length : 0);
   ops.forEach((op, i) => {

@@ -7,6 +7,28 @@ import type { MoeConfig } from "./config.js";
 import type { Parallelism } from "./parallelism.js";
 
 export function memoryFootprintBytes(c: MoeConfig, p: Parallelism): number {
+  return c.ffn_type === "llama" ? llamaFootprintBytes(c, p) : deepseekFootprintBytes(c, p);
+}
+
+/**
+ * NeuSim's Llama footprint (memory_footprint_analysis_lib, bf16): weights and
+ * activations of the stage's layers. Quirk kept: KV heads under TP are
+ * ceil(kv/tp) only when tp <= that already-divided count, else the local query heads.
+ */
+function llamaFootprintBytes(c: MoeConfig, p: Parallelism): number {
+  const s = c.phase === "decode" ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
+  const tp = c.tensor_parallelism_degree;
+  const M = c.d_model, D = c.d_head;
+  const Nt = Math.ceil(c.num_heads / tp), Ft = Math.ceil(c.d_ff / tp);
+  const kvt = Math.ceil(c.num_kv_heads / tp);
+  const kvh = tp <= kvt ? kvt : Nt;
+  const B = p.localBatch, L = p.layersPerStage;
+  const weights = 2 * M * kvh * D + M * Nt * D + Nt * D * M + 3 * M * Ft;
+  const acts = B * s * Nt * D + 2 * B * s * kvh * D + 2 * B * s * Math.max(Ft, M);
+  return 2 * L * (weights + acts);
+}
+
+function deepseekFootprintBytes(c: MoeConfig, p: Parallelism): number {
   const seqlen = c.phase === "decode" ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
   const tp = c.tensor_parallelism_degree;
   const ep = c.expert_parallelism_degree;

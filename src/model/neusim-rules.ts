@@ -9,6 +9,7 @@ import { chipSpec } from "./catalog/neusim-files.js";
 import { ConfigError, resolveConfig, type ConfigInput, type MoeConfig } from "./config.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
 import { deriveParallelism } from "./parallelism.js";
+import { pyFixed } from "./numeric.js";
 
 /** run_sim.py calls the validator with allow_oom = 1.5: a footprint above 1.5x HBM is skipped. */
 export const NEUSIM_OOM_FACTOR = 1.5;
@@ -45,8 +46,9 @@ export function neusimSkipReason(c: MoeConfig, footprintGiB: number): string {
   if (v === "6p" && pod > 8192) return `${head} TPUv6p Pod has a max of 8192 chips`;
   if (dp * pp > B) return `${head} dp * dp_dcn * pp * pp_dcn > global batch size`;
   if (footprintGiB > c.hbm_size_GB * NEUSIM_OOM_FACTOR) {
-    return `${head} it is OOM. Mem footprint = ${footprintGiB.toFixed(2)} GB, HBM size = ${c.hbm_size_GB} GB, oom_factor = ${NEUSIM_OOM_FACTOR}`;
+    return `${head} it is OOM. Mem footprint = ${pyFixed(footprintGiB, 2)} GB, HBM size = ${c.hbm_size_GB} GB, oom_factor = ${NEUSIM_OOM_FACTOR}`;
   }
+  if (c.ffn_type === "llama") return ""; // a dense model: validate_parallelism_config_llm only
   // Then the MoE rules (validate_parallelism_config_llm_moe).
   const moeHead = `Skipping ${model} v${v} dp${dp}-tp${tp}-pp${pp}-ep${ep}-dpdcn1-tpdcn1-ppdcn1-epdcn1-bs${B} since`;
   if (ep > dp * tp) return `${moeHead} ep > dp * tp`;

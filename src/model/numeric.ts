@@ -25,3 +25,30 @@ export function product(xs: readonly number[]): number {
   for (const x of xs) p *= x;
   return p;
 }
+
+/**
+ * Python's f"{x:.{digits}f}": like toFixed, except that an exact tie (the
+ * double's exact value halfway between two candidates) rounds to the even one,
+ * where toFixed rounds up. 778.125 -> "778.12", as NeuSim prints it.
+ */
+export function pyFixed(x: number, digits: number): string {
+  const plain = x.toFixed(digits);
+  if (!Number.isFinite(x) || x === 0) return plain;
+  // x = mantissa x 2^exponent exactly; a tie when x * 10^digits has fractional part exactly 1/2.
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const rawExp = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & ((1n << 52n) - 1n);
+  const mantissa = rawExp === 0 ? frac : frac | (1n << 52n);
+  const exponent = (rawExp === 0 ? 1 : rawExp) - 1075;
+  if (exponent >= 0) return plain; // an integer: no tie
+  const den = 1n << BigInt(-exponent);
+  const num = mantissa * 10n ** BigInt(digits);
+  if (2n * (num % den) !== den) return plain;
+  let q = num / den; // the lower candidate
+  if (q % 2n === 1n) q += 1n; // to even
+  const s = q.toString().padStart(digits + 1, "0");
+  const out = digits > 0 ? `${s.slice(0, -digits)}.${s.slice(-digits)}` : s;
+  return x < 0 ? `-${out}` : out;
+}

@@ -49,6 +49,7 @@ const CHIP_FIELDS_IGNORED = new Set([
 
 /** DeepSeekConfig's fields (LLMConfig and MoELLMConfig defaults; the MLA ranks have none). */
 const MODEL_FIELDS: Record<keyof ModelSpec, FieldRule & { default?: unknown }> = {
+  ffn_type: { kind: "string", choices: ["deepseek_moe", "llama"], default: "llama" },
   d_model: { kind: "int", min: 1, default: 4096 },
   num_heads: { kind: "int", min: 1, default: 64 },
   d_head: { kind: "int", min: 1, default: 64 },
@@ -73,7 +74,7 @@ const MODEL_FIELDS: Record<keyof ModelSpec, FieldRule & { default?: unknown }> =
 };
 /** System and bookkeeping fields of NeuSim's model files: accepted, ignored (parallelism comes from moesweep's own fields). */
 const MODEL_FIELDS_IGNORED = new Set([
-  "model_name", "model_type", "ffn_type", "router_type", "use_flash_attention", "output_file_path", "num_chips",
+  "model_name", "model_type", "router_type", "use_flash_attention", "output_file_path", "num_chips",
   "data_parallelism_degree", "tensor_parallelism_degree", "pipeline_parallelism_degree", "expert_parallelism_degree",
   "num_data_parallel_axes", "num_tensor_parallel_axes", "num_pipeline_parallel_axes", "num_expert_parallel_axes",
   "data_parallel_degree_dcn", "tensor_parallel_degree_dcn", "pipeline_parallel_degree_dcn", "expert_parallel_degree_dcn",
@@ -119,8 +120,15 @@ export function chipFromNeusimJson(file: string, raw: unknown): ChipSpec {
   return parseEntry<ChipSpec>(file, raw, CHIP_FIELDS, CHIP_FIELDS_IGNORED, "chip");
 }
 
+/** Fields only the DeepSeek generator reads: a Llama file need not have them. */
+const DEEPSEEK_ONLY = ["q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"] as const;
+
 export function modelFromNeusimJson(file: string, raw: unknown): ModelSpec {
-  const m = parseEntry<ModelSpec>(file, raw, MODEL_FIELDS, MODEL_FIELDS_IGNORED, "model");
+  const obj = raw as Record<string, unknown> | null;
+  const isLlama = obj !== null && typeof obj === "object" && (obj.ffn_type ?? "llama") === "llama";
+  // A Llama model is dense: one "expert" that every token visits, and no MLA ranks.
+  const filled = isLlama ? { num_routed_experts: 1, num_activated_routed_experts_per_token: 1, num_shared_experts: 0, num_limited_groups: 1, num_dense_layers: 0, ...Object.fromEntries(DEEPSEEK_ONLY.map((k) => [k, 1])), ...obj } : raw;
+  const m = parseEntry<ModelSpec>(file, filled, MODEL_FIELDS, MODEL_FIELDS_IGNORED, "model");
   // NeuSim's own defaulting: moe_d_ff -> d_ff, num_kv_heads -> num_heads.
   if (m.moe_d_ff === -1) m.moe_d_ff = m.d_ff;
   if (m.num_kv_heads === -1) m.num_kv_heads = m.num_heads;

@@ -10,6 +10,8 @@ import { DTYPE_BYTES, type Block, type DType, type Op } from "./op.js";
 export interface OpContext {
   count: number;
   block: Block;
+  /** NeuSim's fusion index, where the graph sets it itself (Llama: several operators share one). */
+  fusion?: number;
 }
 
 /** Axis classes of an einsum equation: which lhs axes are batch (b), reduction (k) or lhs-only (m), which rhs axes are n. */
@@ -52,7 +54,7 @@ export function einsumOp(
   const b = productAt(lhs, axes.b), k = productAt(lhs, axes.k), m = productAt(lhs, axes.m), n = productAt(rhs, axes.n);
   const bytes = DTYPE_BYTES[dtype];
   return {
-    fusion_index: 0, description, opcode: "Einsum",
+    fusion_index: ctx.fusion ?? 0, description, opcode: "Einsum",
     shape: { kind: "einsum", lhs, rhs, eq, dtype },
     count: ctx.count,
     flops: 2 * b * m * n * k,
@@ -65,10 +67,10 @@ export function einsumOp(
 export const OPS_PER_ELEM: Record<string, number> = { RMSNorm: 6, LayerNorm: 8, Softmax: 4, Add: 1, Mul: 1 };
 
 /** Unary vector op (RMSNorm, Softmax): input and output of the same shape. */
-export function unaryOp(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): Op {
+export function unaryOp(description: string, opName: "RMSNorm" | "LayerNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): Op {
   const elems = product(shape);
   return {
-    fusion_index: 0, description, opcode: opName,
+    fusion_index: ctx.fusion ?? 0, description, opcode: opName,
     shape: { kind: "unary", shape, dtype },
     count: ctx.count, flops: OPS_PER_ELEM[opName] * elems, block: ctx.block,
     cost: { kind: "elementwise", opsPerElem: OPS_PER_ELEM[opName], elems, bytes: 2 * elems * DTYPE_BYTES[dtype] },
@@ -79,7 +81,7 @@ export function unaryOp(description: string, opName: "RMSNorm" | "Softmax", shap
 export function binaryOp(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): Op {
   const elems = product(shape);
   return {
-    fusion_index: 0, description, opcode: opName,
+    fusion_index: ctx.fusion ?? 0, description, opcode: opName,
     shape: { kind: "binary", shape, dtype },
     count: ctx.count, flops: elems, block: ctx.block,
     cost: { kind: "elementwise", opsPerElem: 1, elems, bytes: 2 * elems * DTYPE_BYTES[dtype] },
@@ -121,7 +123,7 @@ export function allGatherOp(
   const output = [...shape];
   output[gatherDim] *= degree;
   const op: Op = {
-    fusion_index: 0, description, opcode: "AllGather",
+    fusion_index: ctx.fusion ?? 0, description, opcode: "AllGather",
     shape: { kind: "gather", input: shape, output },
     count: ctx.count, flops: 0, block: ctx.block,
     cost: {
@@ -143,7 +145,7 @@ export function reduceScatterOp(
   const output = [...shape];
   output[reductionDim] = Math.ceil(output[reductionDim] / degree);
   const op: Op = {
-    fusion_index: 0, description, opcode: "ReduceScatter",
+    fusion_index: ctx.fusion ?? 0, description, opcode: "ReduceScatter",
     shape: { kind: "scatter", input: shape, output },
     count: ctx.count, flops, block: ctx.block,
     cost: {
@@ -164,7 +166,7 @@ export function allToAllOp(
 ): Op {
   const transfer = DTYPE_BYTES[dtype] * product(shape);
   return {
-    fusion_index: 0, description, opcode: "AllToAll",
+    fusion_index: ctx.fusion ?? 0, description, opcode: "AllToAll",
     shape: { kind: "exchange", input: shape, output: shape },
     count: ctx.count, flops: 0, block: ctx.block,
     cost: {
@@ -182,9 +184,23 @@ export function allToAllOp(
 export function pipelineTransferOp(description: string, shape: readonly number[], direction: "Input" | "Output", link: IciLink, ctx: OpContext): Op {
   const transfer = DTYPE_BYTES.DT_BFLOAT16 * product(shape);
   return {
-    fusion_index: 0, description, opcode: `InterChipXfer${direction}`,
+    fusion_index: ctx.fusion ?? 0, description, opcode: `InterChipXfer${direction}`,
     shape: { kind: "transfer", direction, shape },
     count: ctx.count, flops: 0, block: ctx.block,
     cost: { kind: "collective", opClass: "ICI", bytes: transfer, flops: 0, iciNs: Math.max(Math.ceil(transfer / link.ici_bw_GBps), link.ici_latency_ns) },
+  };
+}
+
+/**
+ * NeuSim's FlashAttention (prefill, non-causal, S x S), on a [b, s, heads, d]
+ * query. NeuSim quirk kept: its FLOP count uses the head count where d belongs.
+ */
+export function flashAttentionOp(description: string, q: readonly [number, number, number, number], ctx: OpContext): Op {
+  const [b, s, heads, d] = q;
+  return {
+    fusion_index: ctx.fusion ?? 0, description, opcode: "FlashAttention",
+    shape: { kind: "flash", q },
+    count: ctx.count, flops: 4 * b * s * s * heads * heads + 4 * heads * b * s * s, block: ctx.block,
+    cost: { kind: "flash", b, s, heads, d },
   };
 }

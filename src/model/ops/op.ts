@@ -15,12 +15,14 @@ export type Block =
   | "shared_experts"
   | "combine"
   | "residual"
+  /** A dense model's FFN (Llama): part of the FFN layer time, like the expert blocks. */
+  | "dense_ffn"
   /** Activations received from the previous pipeline stage and sent to the next (pp > 1). */
   | "pipeline_ici";
 
 export const MOE_BLOCKS: readonly Block[] = [
   "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
-  "combine_all_to_all", "shared_experts", "combine", "residual",
+  "combine_all_to_all", "shared_experts", "combine", "residual", "dense_ffn",
 ];
 
 /** NeuSim's OpType, which decides how VMEM time is computed. */
@@ -31,6 +33,8 @@ export type OpCost =
   | { kind: "einsum"; b: number; m: number; n: number; k: number; lhsBytes: number; rhsBytes: number; outBytes: number }
   /** Elementwise op on the vector units: c ops per element over `elems` elements. */
   | { kind: "elementwise"; opsPerElem: number; elems: number; bytes: number }
+  /** NeuSim's FlashAttention over a [b, s, heads, d] query, keys and values (prefill, non-causal). */
+  | { kind: "flash"; b: number; s: number; heads: number; d: number }
   /** Collective with preset HBM traffic and ICI time; VPU-class collectives also reduce `flops`. */
   | { kind: "collective"; opClass: "VPU" | "ICI"; bytes: number; iciNs: number; flops: number };
 
@@ -40,7 +44,8 @@ export type OpShape =
   | { kind: "unary"; shape: readonly number[]; dtype: DType }
   | { kind: "binary"; shape: readonly number[]; dtype: DType }
   | { kind: "gather" | "scatter" | "exchange"; input: readonly number[]; output: readonly number[] }
-  | { kind: "transfer"; direction: "Input" | "Output"; shape: readonly number[] };
+  | { kind: "transfer"; direction: "Input" | "Output"; shape: readonly number[] }
+  | { kind: "flash"; q: readonly number[] };
 
 export interface Op {
   fusion_index: number;
@@ -67,6 +72,7 @@ export function opConfigString(op: Op): string {
     case "binary": return `${op.opcode}(a=${dims(s.shape)},b=${dims(s.shape)},memory_placements=0_0_0,type=${s.dtype})`;
     case "gather": case "exchange": return `${op.opcode}(${dims(s.input)}->${dims(s.output)})`;
     case "transfer": return `InterChipComm${s.direction}([${s.shape.join(", ")}])`;
+    case "flash": return `FlashAttention(q=${dims(s.q)},k=${dims(s.q)},v=${dims(s.q)},memory_placements=[0, 0, 0],type=DT_BFLOAT16)`;
     case "scatter": {
       const quoted = (v: readonly number[]) => `[${v.map((d) => `'${d}'`).join(", ")}]`;
       return `ReduceScatter(${quoted(s.input)}->${quoted(s.output)})`;

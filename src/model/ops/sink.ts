@@ -10,7 +10,7 @@ import type { DType, Op } from "./op.js";
 
 export interface OpSink {
   einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void;
-  unary(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void;
+  unary(description: string, opName: "RMSNorm" | "LayerNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void;
   binary(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): void;
   /** A collective or transfer, already built (a few per layer). */
   op(op: Op): void;
@@ -30,7 +30,7 @@ export class OpListSink implements OpSink {
   einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void {
     this.ops.push(einsumOp(description, lhs, rhs, eq, dtype, ctx));
   }
-  unary(description: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void {
+  unary(description: string, opName: "RMSNorm" | "LayerNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void {
     this.ops.push(unaryOp(description, opName, shape, dtype, ctx));
   }
   binary(description: string, opName: "Add" | "Mul", shape: readonly number[], dtype: DType, ctx: OpContext): void {

@@ -107,6 +107,11 @@ export class TimingBackend {
         this.bytes = cost.bytes;
         this.ici = 0;
         return;
+      case "flash":
+        this.flashAttention(cost.b, cost.s, cost.heads, cost.d);
+        this.opClass = "MXU";
+        this.ici = 0;
+        return;
       case "collective":
         this.opClass = cost.opClass;
         this.mxu = 0;
@@ -116,6 +121,30 @@ export class TimingBackend {
         this.ici = cost.iciNs;
         return;
     }
+  }
+
+  /**
+   * NeuSim's FlashAttention: two passes of S x S x D tiles on the systolic
+   * arrays, the softmax on the vector units, and HBM traffic that re-reads K and V
+   * once per query block when they do not fit in VMEM.
+   */
+  private flashAttention(B: number, S: number, heads: number, D: number): void {
+    const { sa_dim: sa, num_sa: nsa, num_vu: nvu, freq_GHz: f } = this.chip;
+    const ops = heads * B * Math.ceil(S / sa) ** 2 * Math.ceil(D / sa);
+    const mult = Math.ceil((sa / 128) * 16);
+    const mxuT = (x: number) => Math.max(Math.ceil(((sa / 128) * 100) / f), Math.ceil(((x + 2) * sa) / nsa / f), 1);
+    const vpuT = (x: number) => Math.max(1, Math.trunc(Math.ceil(x / nvu) / f));
+    this.mxu = 2 * mxuT(ops);
+    this.vpu = 2 * vpuT(ops * mult) + vpuT(Math.ceil((4 * B * heads * S * S) / 1024));
+    const total = 2 * (B * S * heads * D * 4 + B * S * S * heads * D);
+    const vmemBytes = this.chip.vmem_size_MB * 1024 * 1024;
+    if (total <= vmemBytes) {
+      this.bytes = total;
+      return;
+    }
+    const br = sa;
+    const bc = Math.max(sa, Math.min(S, Math.floor((vmemBytes / 2 - br * D) / (2 * (br + D)))));
+    this.bytes = 2 * B * heads * (2 * S * D + 2 * Math.ceil(S / bc) * S * D);
   }
 
   private elementwiseVpuNs(opsPerElem: number, elems: number): number {

@@ -12,7 +12,7 @@ import type { TimingBackend } from "./backend.js";
 
 export const BLOCKS: readonly Block[] = [
   "attention", "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
-  "combine_all_to_all", "shared_experts", "combine", "residual", "pipeline_ici",
+  "combine_all_to_all", "shared_experts", "combine", "residual", "pipeline_ici", "dense_ffn",
 ];
 const BLOCK_INDEX = Object.fromEntries(BLOCKS.map((b, i) => [b, i])) as Record<Block, number>;
 export const blockIndex = (b: Block): number => BLOCK_INDEX[b];
@@ -74,7 +74,7 @@ export class BlockTimer implements OpSink {
     this.sums.add(ctx.block, t, ctx.count);
   }
 
-  unary(_d: string, opName: "RMSNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void {
+  unary(_d: string, opName: "RMSNorm" | "LayerNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void {
     const elems = product(shape);
     this.sums.add(ctx.block, this.backend.elementwiseExecNs(OPS_PER_ELEM[opName], elems, 2 * elems * DTYPE_BYTES[dtype]), ctx.count);
   }
