@@ -63,3 +63,28 @@ describe.each(files)("NeuSim Llama reference %s", (file) => {
     expect(o.neusim_reason).toBe(t[`reason_${phase}_run_sim`]);
   });
 });
+
+describe("gqa_in_operators (a deliberate difference from NeuSim)", () => {
+  const base = { model: "llama3-8b", chip: "tpuv5p", phase: "decode", global_batch_size: 1, input_seqlen: 512, output_seqlen: 64 } as const;
+  const kvReads = (gqa: boolean) => evaluate({ ...base, gqa_in_operators: gqa }).ops.filter((op) => op.description.endsWith("Softmax(Q*K)*V") && op.opcode === "Einsum");
+
+  it("off (NeuSim's entries): the KV-cache einsums read 32 query heads' worth of cache", () => {
+    const [prefix] = kvReads(false);
+    expect(opConfigString(prefix)).toBe("XlaEinsum(a=1x1x32x128,b=1x512x32x128,eq=BLND;BSND->BLSN,memory_placements=0_0_0,type=DT_BFLOAT16)");
+  });
+
+  it("on: decode's KV-cache reads fall by heads / kv_heads (32 / 8), FLOPs unchanged", () => {
+    const off = kvReads(false), on = kvReads(true);
+    expect(on).toHaveLength(4);
+    on.forEach((op, i) => {
+      expect(op.flops).toBe(off[i].flops);
+      const cacheElems = (o: TimedOp) => (o.shape.kind === "einsum" ? o.shape.rhs.reduce((a, b) => a * b, 1) : NaN);
+      expect(cacheElems(off[i]) / cacheElems(op)).toBe(4);
+      // Everything else the einsum touches is the same size, so the bytes fall by exactly the cache's 3/4.
+      expect(off[i].timing.bytes_accessed - op.timing.bytes_accessed).toBe(2 * (cacheElems(off[i]) - cacheElems(op)));
+    });
+    const kProj = (gqa: boolean) => evaluate({ ...base, phase: "prefill", gqa_in_operators: gqa }).ops.find((op) => op.description.startsWith("-K-"))!;
+    expect(kProj(true).flops * 4).toBe(kProj(false).flops);
+    expect(evaluate({ ...base, gqa_in_operators: true }).outputs.phase_time_ns).toBeLessThan(evaluate(base).outputs.phase_time_ns as number);
+  });
+});

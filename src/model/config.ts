@@ -86,6 +86,7 @@ export const FIELDS: readonly FieldSpec[] = [
   f("eplb_nodes", "int", "routing", "EPLB nodes (groups and EP must be multiples)", { min: 1, max: COUNT_MAX }),
   f("eplb_plan_source", "string", "routing", "same: EPLB plans on the loads it is evaluated on (oracle); other_sample: on an independent sample (a serving engine's lag)", { choices: ["same", "other_sample"] }),
   f("ffn_type", "string", "model", "NeuSim's op generator: deepseek_moe (MLA attention + MoE FFN) or llama (multi-head attention + dense SwiGLU FFN)", { choices: FFN_TYPES }),
+  f("gqa_in_operators", "bool", "model", "cost K/V projections and KV-cache reads with num_kv_heads (NeuSim uses the query heads: false for its own models)"),
   f("d_model", "int", "model", "hidden size", { min: 1, max: DIM_MAX }),
   f("num_heads", "int", "model", "attention heads", { min: 1, max: COUNT_MAX }),
   f("d_head", "int", "model", "attention head size", { min: 1, max: DIM_MAX }),
@@ -141,7 +142,7 @@ const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_ex
  * Fields added after config keys were first published, with the value every older
  * key implied: at that value they are left out of config_key, so older keys stand.
  */
-const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = { ffn_type: "deepseek_moe" };
+const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = { ffn_type: "deepseek_moe", gqa_in_operators: false };
 
 /** Routing defaults: the seed's worst case, no EPLB. Left out of config_key at these values, so older keys stand. */
 export const ROUTING_DEFAULTS: Readonly<Record<string, unknown>> = {

@@ -23,6 +23,11 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   const M = c.d_model, D = c.d_head;
   const Nt = Math.ceil(c.num_heads / tp), Mt = Math.ceil(M / tp), Ft = Math.ceil(c.d_ff / tp);
   const Mg = Mt * tp;
+  // K/V heads of the operators: NeuSim's query heads, or the KV heads with gqa_in_operators
+  // (G query heads share one KV head; the attention einsums then carry [KV, G] for the query heads).
+  const gqa = c.gqa_in_operators && c.num_kv_heads < c.num_heads;
+  const KVt = gqa ? Math.ceil(c.num_kv_heads / tp) : Nt;
+  const G = Math.ceil(Nt / KVt);
   const at = (fusion: number, block: Block = "attention", count = ph.count): OpContext => ({ count, block, fusion });
 
   if (!ph.isDecode) {
@@ -33,8 +38,8 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
     if (t) sink.op(allGatherOp("Concatenate dims before attn", [B, S, Mt], axes, 2, BF16, c, at(3 + pp)).op);
     const qkv = 3 + pp + t;
     sink.einsum(`-Q-${qkv}`, [B, S, Mg], [Mg, Nt, D], "BLM;MND->BLND", BF16, at(qkv));
-    sink.einsum(`-K-${qkv}`, [B, S, M], [M, Nt, D], "BLM;MND->BLND", BF16, at(qkv));
-    sink.einsum(`-V-${qkv}`, [B, S, M], [M, Nt, D], "BLM;MND->BLND", BF16, at(qkv));
+    sink.einsum(`-K-${qkv}`, [B, S, M], [M, KVt, D], "BLM;MND->BLND", BF16, at(qkv));
+    sink.einsum(`-V-${qkv}`, [B, S, M], [M, KVt, D], "BLM;MND->BLND", BF16, at(qkv));
     sink.op(flashAttentionOp(`-FlashAttention-${4 + pp + t}`, [B, S, Nt, D], at(4 + pp + t)));
     sink.einsum(`-Attention_output-${5 + pp + t}`, [B, S, Nt, D], [Nt, D, Mg], "BLND;NDM->BLM", BF16, at(5 + pp + t));
     if (t) sink.op(reduceScatterOp("Reduce and split attention results", [B, S, Mg], axes, 2, c, at(6 + pp + t)).op);
@@ -54,15 +59,26 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   if (t) sink.op(allGatherOp(`AllGatherMHA-${d0 + pp + 1}`, [B, w, Mt], axes, 2, BF16, c, at(d0 + pp + 1)).op);
   const qkv = d0 + pp + 1 + t;
   sink.einsum(`${pre}Q/K/V`, [B, w, Mg], [Mg, Nt, D], "BLM;MND->BLND", BF16, at(qkv));
-  sink.einsum(`${pre}Q/K/V`, [B, w, Mg], [2, Mg, Nt, D], "BLM;TMND->BTLND", BF16, at(qkv));
+  sink.einsum(`${pre}Q/K/V`, [B, w, Mg], [2, Mg, KVt, D], "BLM;TMND->BTLND", BF16, at(qkv));
   // Attention over the whole cache at every step: the prompt (prefix) and the generated tokens (suffix).
   const att = at(d0 + pp + 2 + t);
   const sm = `${pre}Softmax(Q*K)*V`;
-  sink.einsum(sm, [B, w, Nt, D], [B, S, Nt, D], "BLND;BSND->BLSN", BF16, att);
-  sink.einsum(sm, [B, w, Nt, D], [B, T, Nt, D], "BLND;BSND->BLSN", BF16, att);
+  if (gqa) {
+    // Query heads grouped under their KV head: the cache is read for KV heads only.
+    sink.einsum(sm, [B, w, KVt, G, D], [B, S, KVt, D], "BLNGD;BSND->BLSNG", BF16, att);
+    sink.einsum(sm, [B, w, KVt, G, D], [B, T, KVt, D], "BLNGD;BSND->BLSNG", BF16, att);
+  } else {
+    sink.einsum(sm, [B, w, Nt, D], [B, S, Nt, D], "BLND;BSND->BLSN", BF16, att);
+    sink.einsum(sm, [B, w, Nt, D], [B, T, Nt, D], "BLND;BSND->BLSN", BF16, att);
+  }
   sink.unary(sm, "Softmax", [B, w, S + T, Nt], BF16, att);
-  sink.einsum(sm, [B, w, S, Nt], [B, S, Nt, D], "BLSN;BSND->BLND", BF16, att);
-  sink.einsum(sm, [B, w, T, Nt], [B, T, Nt, D], "BLSN;BSND->BLND", BF16, att);
+  if (gqa) {
+    sink.einsum(sm, [B, w, S, KVt, G], [B, S, KVt, D], "BLSNG;BSND->BLNGD", BF16, att);
+    sink.einsum(sm, [B, w, T, KVt, G], [B, T, KVt, D], "BLSNG;BSND->BLNGD", BF16, att);
+  } else {
+    sink.einsum(sm, [B, w, S, Nt], [B, S, Nt, D], "BLSN;BSND->BLND", BF16, att);
+    sink.einsum(sm, [B, w, T, Nt], [B, T, Nt, D], "BLSN;BSND->BLND", BF16, att);
+  }
   sink.binary(sm, "Add", [B, w, Nt, D], BF16, att);
   sink.einsum(`${pre}Attention_output`, [B, w, Nt, D], [Nt, D, Mg], "BLND;NDM->BLM", BF16, at(d0 + pp + 3 + t));
   if (t) sink.op(reduceScatterOp("Reduce attention and scatter before LN", [B, w, Mg], axes, 2, c, at(d0 + pp + 4 + t)).op);

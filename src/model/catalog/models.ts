@@ -10,6 +10,12 @@ export const FFN_TYPES: readonly FfnType[] = ["deepseek_moe", "llama"];
 export interface ModelSpec {
   /** NeuSim's ffn_type: which op graph the model uses. */
   ffn_type: FfnType;
+  /**
+   * Cost K/V projections and KV-cache reads with the KV head count (GQA as the
+   * hardware runs it). NeuSim costs them with the query heads: false for
+   * NeuSim's own entries, so they match it.
+   */
+  gqa_in_operators: boolean;
   d_model: number;
   num_heads: number;
   d_head: number;
@@ -36,7 +42,7 @@ export interface ModelSpec {
 
 export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
   "deepseekv3-671b": {
-    ffn_type: "deepseek_moe",
+    ffn_type: "deepseek_moe", gqa_in_operators: false,
     d_model: 7168, num_heads: 128, d_head: 128, d_ff: 18432, moe_d_ff: 2048,
     num_layers: 61, num_dense_layers: 3, num_kv_heads: 128,
     num_shared_experts: 1, num_routed_experts: 256, num_activated_routed_experts_per_token: 8,
@@ -45,7 +51,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
     global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
   },
   "deepseekv2-236b": {
-    ffn_type: "deepseek_moe",
+    ffn_type: "deepseek_moe", gqa_in_operators: false,
     d_model: 5120, num_heads: 128, d_head: 128, d_ff: 12288, moe_d_ff: 1536,
     num_layers: 60, num_dense_layers: 1, num_kv_heads: 128,
     num_shared_experts: 2, num_routed_experts: 160, num_activated_routed_experts_per_token: 6,
@@ -64,7 +70,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
 /** A dense Llama entry: NeuSim's LLMConfig fields, with the MoE/MLA fields neutral. */
 function llama(m: Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_head" | "d_ff" | "num_layers">): ModelSpec {
   return {
-    ffn_type: "llama", ...m, moe_d_ff: m.d_ff, num_dense_layers: 0, num_shared_experts: 0, num_routed_experts: 1,
+    ffn_type: "llama", gqa_in_operators: false, ...m, moe_d_ff: m.d_ff, num_dense_layers: 0, num_shared_experts: 0, num_routed_experts: 1,
     num_activated_routed_experts_per_token: 1, num_limited_groups: 1, q_lora_rank: 1, kv_lora_rank: 1, qk_nope_head_dim: 1,
     qk_rope_head_dim: 1, v_head_dim: 1, global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
   };

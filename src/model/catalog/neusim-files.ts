@@ -50,6 +50,7 @@ const CHIP_FIELDS_IGNORED = new Set([
 /** DeepSeekConfig's fields (LLMConfig and MoELLMConfig defaults; the MLA ranks have none). */
 const MODEL_FIELDS: Record<keyof ModelSpec, FieldRule & { default?: unknown }> = {
   ffn_type: { kind: "string", choices: ["deepseek_moe", "llama"], default: "llama" },
+  gqa_in_operators: { kind: "bool", default: false },
   d_model: { kind: "int", min: 1, default: 4096 },
   num_heads: { kind: "int", min: 1, default: 64 },
   d_head: { kind: "int", min: 1, default: 64 },
