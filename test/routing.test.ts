@@ -120,6 +120,27 @@ describe("load models (fast-check)", () => {
   });
 });
 
+describe("closed forms (uniform routing, routing_samples = 0)", () => {
+  fcTest.prop([fc.constantFrom(16, 64, 160, 256), fc.constantFrom(2, 6, 8), fc.constantFrom(2, 4, 8, 16), fc.integer({ min: 256, max: 2048 })], { numRuns: 8 })(
+    "Monte Carlo (400 samples) is within 2% of the closed forms for T >= 256", (E, K, EP, T) => {
+      const c = v3({ num_routed_experts: E, num_activated_routed_experts_per_token: K, expert_parallelism_degree: EP, expert_load_model: "uniform" });
+      const closed = computeRouting({ ...c, routing_samples: 0 }, T);
+      const mc = computeRouting({ ...c, routing_samples: 400 }, T);
+      expect(Math.abs(closed.f_eq / mc.f_eq - 1)).toBeLessThan(0.02);
+      expect(Math.abs(closed.s_eq / mc.s_eq - 1)).toBeLessThan(0.02);
+      expect(closed.s_eq).toBeGreaterThanOrEqual(1);
+    });
+
+  it("the closed form's busiest device carries s_eq x A tokens over its experts, and reports its equivalents", () => {
+    const r = computeRouting(v3({ expert_load_model: "uniform", expert_parallelism_degree: 32 }), 4096);
+    expect(r.busiest_device_tokens).toBeCloseTo(r.s_eq * r.mean_device_tokens, 9);
+    expect(r.f_eq).toBeCloseTo(1.26, 1);
+    expect(r.s_eq).toBeCloseTo(1.065, 2);
+    expect(r.W_eq).toBeCloseTo(worstCaseEquivalentW(r.f_eq, r.s_eq, 256, 8), 12);
+    expect(r.expert_classes.reduce((n, k) => n + k.experts, 0)).toBe(8);
+  });
+});
+
 describe("the routing note's anchor table (E = 256, K = 8; Monte Carlo, 1000 samples)", () => {
   const rows: [LoadModel, number, number, Partial<RoutingFields>, number, number, number][] = [
     ["uniform", 8, 256, {}, 2.14, 1.089, 2.83],

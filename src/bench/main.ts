@@ -128,6 +128,8 @@ function routingCost(): void {
   const worst = time({}, 2000);
   console.log(`\nrouting (T = 4096 tokens, K = 8, E = 256, EP = 32), us per point, uncached:`);
   console.log(`  worst_case (closed form): ${worst.toFixed(1)} us`);
+  const closed = time({ expert_load_model: "uniform" }, 2000);
+  console.log(`  uniform, closed form (routing_samples = 0): ${closed.toFixed(1)} us = ${(closed / worst).toFixed(2)}x worst case (goal <= 2x)`);
   for (const [label, extra] of [["uniform", { expert_load_model: "uniform" }], ["power_law", { expert_load_model: "power_law" }], ["zipf", { expert_load_model: "zipf" }],
     ["power_law + EPLB", { expert_load_model: "power_law", eplb_policy: "auto", num_redundant_experts: 32 }]] as const) {
     const samples = 16;

@@ -11,7 +11,7 @@ import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
 import { LOAD_MODELS } from "./routing/loads.js";
 import type { RoutingFields } from "./routing/route.js";
 
-const DEFAULT_SAMPLES_TEXT = "32 for the sampled models; worst_case and measured are exact";
+const DEFAULT_SAMPLES_TEXT = "the closed form for uniform without EPLB, else 32; worst_case and measured are exact";
 
 export type Phase = "prefill" | "decode";
 export const PHASES: readonly Phase[] = ["prefill", "decode"];

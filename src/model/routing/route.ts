@@ -13,6 +13,7 @@ import { eplbShapeError, rebalanceExperts, type EplbPolicy } from "./eplb.js";
 import { sampleCounts, type LoadModel } from "./loads.js";
 import { Rng } from "./rng.js";
 import { measuredLoadsOf } from "./measured.js";
+import { uniformClosedForm } from "./closed-form.js";
 import { ConfigError } from "../config.js";
 
 export interface RoutingFields extends ImbalanceInput {
@@ -45,7 +46,7 @@ export interface Routing extends Imbalance {
   eplb_busiest_device_load_ratio: number;
 }
 
-/** Monte Carlo samples when routing_samples = 0 and the model has no closed form here. */
+/** Monte Carlo samples when routing_samples = 0 and the model has no closed form (all but uniform without EPLB). */
 export const DEFAULT_ROUTING_SAMPLES = 32;
 
 
@@ -181,9 +182,35 @@ function classesOf(slots: readonly number[]): ExpertClass[] {
   return [...byRows.entries()].sort((a, b) => b[0] - a[0]).map(([rows, experts]) => ({ rows, experts }));
 }
 
+/**
+ * Uniform routing without EPLB and routing_samples = 0: the closed forms. The
+ * busiest device (s x A tokens over its D experts) is costed as its most-loaded
+ * expert (f x u tokens) and the others sharing the rest evenly.
+ */
+function uniformClosed(c: RoutingFields, T: number): Routing {
+  const E = c.num_routed_experts, K = c.num_activated_routed_experts_per_token, EP = c.expert_parallelism_degree;
+  const cf = uniformClosedForm(E, K, EP, T);
+  const u = (T * K) / E, A = (T * K) / EP;
+  const D = expertsOnBusiestDevice(E, EP);
+  const L = cf.s * A;
+  const hot = Math.min(cf.f * u, L, T);
+  const slots = [hot, ...new Array<number>(D - 1).fill(D > 1 ? (L - hot) / (D - 1) : 0)];
+  const classes = classesOf(slots);
+  return {
+    effective_expert_load_imbalance_factor: cf.f, tokens_per_dispatch: T, hot_expert_tokens: hot,
+    remaining_expert_tokens: D > 1 ? (L - hot) / (D - 1) : 0, experts_on_busiest_device: D,
+    hot_experts_on_device: classes[0]?.experts ?? 0, hot_expert_seqlen: classes[0]?.rows ?? 0,
+    active_remaining_experts: classes.slice(1).reduce((n, k) => n + k.experts, 0), remaining_expert_seqlen: classes[1]?.rows ?? 0,
+    busiest_device_tokens: L, mean_device_tokens: A, receiver_skew: cf.s, expert_classes: classes,
+    f_eq: cf.f, s_eq: cf.s, W_eq: worstCaseEquivalentW(cf.f, cf.s, E, D), busiest_device_experts_active: cf.activeExperts,
+    eplb_max_replicas: 1, eplb_busiest_device_load_ratio: 1,
+  };
+}
+
 function sampled(c: RoutingFields, T: number): Routing {
   const E = c.num_routed_experts, K = c.num_activated_routed_experts_per_token, EP = c.expert_parallelism_degree;
   const useEplb = c.eplb_policy !== "none";
+  if (c.expert_load_model === "uniform" && !useEplb && c.num_redundant_experts === 0 && c.routing_samples === 0) return uniformClosed(c, T);
   if (useEplb) {
     const why = eplbShapeError(E, E + c.num_redundant_experts, c.eplb_groups, c.eplb_nodes, EP, c.eplb_policy as EplbPolicy);
     if (why) throw new ConfigError("eplb_policy", c.eplb_policy, `cannot build this EPLB shape: ${why}`);
