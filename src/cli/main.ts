@@ -14,6 +14,7 @@ import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
 import { queryCommand } from "./commands/query.js";
 import { columnsCommand } from "./commands/columns.js";
+import { modelsCommand } from "./commands/models.js";
 
 function fail(message: string): never {
   process.stderr.write(`moesweep: ${message}\n`);
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       .command(evalCommand)
       .command(queryCommand)
       .command(columnsCommand)
+      .command(modelsCommand)
       .command(schemaCommand)
       .demandCommand(1, "name a command; see --help")
       .strict()

@@ -6,7 +6,7 @@
 import { hash } from "node:crypto";
 import { InputError } from "../errors.js";
 import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
-import { FFN_TYPES, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
+import { ATTENTION_TYPES, FFN_TYPES, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
 import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
 import { LOAD_MODELS } from "./routing/loads.js";
 import type { RoutingFields } from "./routing/route.js";
@@ -86,6 +86,9 @@ export const FIELDS: readonly FieldSpec[] = [
   f("eplb_nodes", "int", "routing", "EPLB nodes (groups and EP must be multiples)", { min: 1, max: COUNT_MAX }),
   f("eplb_plan_source", "string", "routing", "same: EPLB plans on the loads it is evaluated on (oracle); other_sample: on an independent sample (a serving engine's lag)", { choices: ["same", "other_sample"] }),
   f("ffn_type", "string", "model", "NeuSim's op generator: deepseek_moe (MLA attention + MoE FFN) or llama (multi-head attention + dense SwiGLU FFN)", { choices: FFN_TYPES }),
+  f("attention_type", "string", "model", "mla (DeepSeek's latent attention) or mha (multi-head attention with num_kv_heads, NeuSim's Llama path)", { choices: ATTENTION_TYPES }),
+  f("first_k_dense_layers", "int", "model", "the first k layers have a dense FFN of d_ff (NeuSim's DeepSeek entries: 0, every layer MoE, as NeuSim costs them)", { min: 0, max: COUNT_MAX }),
+  f("moe_layer_interval", "int", "model", "after the first k, every n-th layer is MoE and the others dense (1: all MoE)", { min: 1, max: COUNT_MAX }),
   f("gqa_in_operators", "bool", "model", "cost K/V projections and KV-cache reads with num_kv_heads (NeuSim uses the query heads: false for its own models)"),
   f("d_model", "int", "model", "hidden size", { min: 1, max: DIM_MAX }),
   f("num_heads", "int", "model", "attention heads", { min: 1, max: COUNT_MAX }),
@@ -142,7 +145,9 @@ const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_ex
  * Fields added after config keys were first published, with the value every older
  * key implied: at that value they are left out of config_key, so older keys stand.
  */
-const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = { ffn_type: "deepseek_moe", gqa_in_operators: false };
+const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = {
+  ffn_type: "deepseek_moe", gqa_in_operators: false, attention_type: "mla", first_k_dense_layers: 0, moe_layer_interval: 1,
+};
 
 /** Routing defaults: the seed's worst case, no EPLB. Left out of config_key at these values, so older keys stand. */
 export const ROUTING_DEFAULTS: Readonly<Record<string, unknown>> = {

@@ -15,7 +15,11 @@ import type { Block } from "./ops/op.js";
 
 const BF16 = "DT_BFLOAT16";
 
-export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape): void {
+/**
+ * `ffn`, when given, emits the FFN part instead of the dense SwiGLU FFN (a MoE
+ * model with this attention); it gets the FFN's first fusion id.
+ */
+export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, ffn?: (fusion: number) => void): void {
   const tp = c.tensor_parallelism_degree;
   const axes = p.tensorParallelAxes;
   const t = tp > 1 ? 1 : 0, pp = c.pipeline_parallelism_degree > 1 ? 1 : 0;
@@ -45,7 +49,8 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
     if (t) sink.op(reduceScatterOp("Reduce and split attention results", [B, S, Mg], axes, 2, c, at(6 + pp + t)).op);
     sink.unary(`-Attention_layernorm-${6 + pp + 2 * t}`, "LayerNorm", [B, S, Mt], BF16, at(6 + pp + 2 * t));
     if (t) sink.op(allGatherOp("Gather results after Layernorm", [B, S, Mt], axes, 2, BF16, c, at(6 + pp + 2 * t)).op);
-    emitFfn(sink, "Fwd-FFN-encoder-", "Fwd-FFN-encoder-AttnPlusFFn", [B, S], M, Mt, Ft, axes, t, fs, c, ph.count);
+    if (ffn) ffn(fs);
+    else emitFfn(sink, "Fwd-FFN-encoder-", "Fwd-FFN-encoder-AttnPlusFFn", [B, S], M, Mt, Ft, axes, t, fs, c, ph.count);
     if (pp) sink.op(pipelineTransferOp("PrefillSendOutputToPipelineICI", [B, S, Mt], "Output", c, at(fs, "pipeline_ici", ph.stepCount)));
     return;
   }
@@ -84,8 +89,17 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   if (t) sink.op(reduceScatterOp("Reduce attention and scatter before LN", [B, w, Mg], axes, 2, c, at(d0 + pp + 4 + t)).op);
   sink.unary(`${pre}Attention_layernorm`, "LayerNorm", [B, w, Mg], BF16, at(d0 + pp + 4 + 2 * t)); // NeuSim: full width here
   if (t) sink.op(allGatherOp(`AllGatherMHA-${d0 + pp + 5 + 2 * t}`, [B, w, Mt], axes, 2, BF16, c, at(d0 + pp + 5 + 2 * t)).op);
-  emitFfn(sink, "Fwd-FFN-serving-decoder-", "FFN-serving-decoder-AttnPlusFFn", [B, w], M, Mt, Ft, axes, t, fd, c, ph.count);
+  if (ffn) ffn(fd);
+  else emitFfn(sink, "Fwd-FFN-serving-decoder-", "FFN-serving-decoder-AttnPlusFFn", [B, w], M, Mt, Ft, axes, t, fd, c, ph.count);
   if (pp) sink.op(pipelineTransferOp("DecodeSendOutputToPipelineICI", [B, w, Mt], "Output", c, at(fd, "pipeline_ici", ph.stepCount)));
+}
+
+/** The dense SwiGLU FFN of `count` layer-steps (the dense layers of a MoE model), as NeuSim's Llama path costs it. */
+export function emitDenseFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, count: number, fusion = 0): void {
+  const tp = c.tensor_parallelism_degree;
+  const rows: [number, number] = [p.localBatch, ph.isDecode ? c.decode_width : c.input_seqlen];
+  const prefix = ph.isDecode ? "Fwd-FFN-serving-decoder-dense-" : "Fwd-FFN-encoder-dense-";
+  emitFfn(sink, prefix, `${prefix}AttnPlusFFn`, rows, c.d_model, Math.ceil(c.d_model / tp), Math.ceil(c.d_ff / tp), p.tensorParallelAxes, tp > 1 ? 1 : 0, fusion, c, count);
 }
 
 /** NeuSim's create_ffn for ffn_type "llama": gate, up, gate x up, down, with the TP collectives and the residual add. */

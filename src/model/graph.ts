@@ -11,7 +11,7 @@ import type { Routing as Imbalance } from "./routing/route.js";
 import type { Parallelism } from "./parallelism.js";
 import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
 import { OpListSink, type OpSink } from "./ops/sink.js";
-import { emitLlamaPhase } from "./graph-llama.js";
+import { emitDenseFfn, emitLlamaPhase } from "./graph-llama.js";
 import type { Block, Op } from "./ops/op.js";
 import { product } from "./numeric.js";
 
@@ -48,8 +48,16 @@ export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
 
 /** Emit one phase's operators, in NeuSim's order, to a sink. */
 export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): void {
-  if (c.ffn_type === "llama") {
-    emitLlamaPhase(sink, c, p, ph);
+  const split = stageLayerSplit(c, p);
+  const moePh: PhaseShape = { ...ph, count: split.moe * ph.stepCount };
+  const moeCtx = (block: Block): OpContext => ({ count: moePh.count, block });
+  // The FFN of the stage's layers: MoE layers, then the dense ones (a model with dense layers).
+  const ffn = () => {
+    if (split.moe > 0) pushMoeFfn(sink, c, p, moePh, imb, moeCtx);
+    if (split.dense > 0) emitDenseFfn(sink, c, p, ph, split.dense * ph.stepCount);
+  };
+  if (c.attention_type === "mha") {
+    emitLlamaPhase(sink, c, p, ph, c.ffn_type === "llama" ? undefined : ffn);
     return;
   }
   const B = p.localBatch, S = ph.seqlen;
@@ -72,8 +80,29 @@ export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseS
     );
     pushLatentAttention(sink, c, p, ph, T, { count: ph.attentionCount, block: "attention" });
   });
-  pushMoeFfn(sink, c, p, ph, imb, ctx);
+  ffn();
   if (pipelined) sink.op(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, stageIo, "Output", c, pipeCtx));
+}
+
+/**
+ * MoE and dense layers of the busiest stage: layer l is MoE when l >= first_k_dense_layers
+ * and (l - first_k) is the last of every moe_layer_interval; a Llama model is all dense.
+ * Stages hold ceil(L / pp) layers; the one with the most MoE layers is costed.
+ * (NeuSim's DeepSeek entries: first_k 0, interval 1, so every layer is MoE, as NeuSim costs them.)
+ */
+export function stageLayerSplit(c: MoeConfig, p: Parallelism): { moe: number; dense: number } {
+  const Ls = p.layersPerStage;
+  if (c.ffn_type === "llama") return { moe: 0, dense: Ls };
+  const k = c.first_k_dense_layers, n = c.moe_layer_interval;
+  if (k === 0 && n === 1) return { moe: Ls, dense: 0 };
+  const isMoe = (l: number) => l >= k && (l - k) % n === n - 1;
+  let best = { moe: -1, dense: 0 };
+  for (let s = 0; s * Ls < c.num_layers; s++) {
+    let moe = 0;
+    for (let l = s * Ls; l < (s + 1) * Ls; l++) if (l < c.num_layers ? isMoe(l) : false) moe++;
+    if (moe > best.moe) best = { moe, dense: Ls - moe };
+  }
+  return best;
 }
 
 /** One phase's operators as NeuSim-style objects, with NeuSim's fusion indices. */
@@ -86,7 +115,7 @@ export function buildPhase(c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Im
   const sink = new OpListSink();
   emitPhase(sink, c, p, ph, imb);
   const ops = sink.ops;
-  if (c.ffn_type === "llama") return { ops, groups: sink.groups }; // the Llama graph sets NeuSim's fusion ids itself
+  if (c.attention_type === "mha" && c.ffn_type === "llama") return { ops, groups: sink.groups }; // NeuSim's Llama graph sets its own fusion ids
   // Decode fusion indices continue after prefill's, whose graph has the same length.
   const base = FIRST_FUSION_INDEX + (ph.isDecode ? ops.length : 0);
   ops.forEach((op, i) => {

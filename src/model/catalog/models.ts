@@ -7,9 +7,20 @@
 export type FfnType = "deepseek_moe" | "llama";
 export const FFN_TYPES: readonly FfnType[] = ["deepseek_moe", "llama"];
 
+/** Attention: DeepSeek's multi-head latent attention, or (grouped-query) multi-head attention as NeuSim's Llama path costs it. */
+export type AttentionType = "mla" | "mha";
+export const ATTENTION_TYPES: readonly AttentionType[] = ["mla", "mha"];
+
 export interface ModelSpec {
-  /** NeuSim's ffn_type: which op graph the model uses. */
+  /** NeuSim's ffn_type: "llama" is a dense SwiGLU FFN in every layer; "deepseek_moe" the MoE FFN (with dense layers per first_k_dense_layers / moe_layer_interval). */
   ffn_type: FfnType;
+  attention_type: AttentionType;
+  /** The first k layers are dense (d_ff); NeuSim's DeepSeek entries keep 0 (every layer costed as MoE), as NeuSim does. */
+  first_k_dense_layers: number;
+  /** After those, every n-th layer is MoE (Llama-4 Maverick: 2), the others dense. */
+  moe_layer_interval: number;
+  /** Vocabulary (for parameter counts; not a cost input). */
+  vocab_size: number;
   /**
    * Cost K/V projections and KV-cache reads with the KV head count (GQA as the
    * hardware runs it). NeuSim costs them with the query heads: false for
@@ -40,9 +51,9 @@ export interface ModelSpec {
   decode_width: number;
 }
 
-export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
+const NEUSIM_AND_MLA_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
   "deepseekv3-671b": {
-    ffn_type: "deepseek_moe", gqa_in_operators: false,
+    ffn_type: "deepseek_moe", attention_type: "mla", first_k_dense_layers: 0, moe_layer_interval: 1, vocab_size: 129280, gqa_in_operators: false,
     d_model: 7168, num_heads: 128, d_head: 128, d_ff: 18432, moe_d_ff: 2048,
     num_layers: 61, num_dense_layers: 3, num_kv_heads: 128,
     num_shared_experts: 1, num_routed_experts: 256, num_activated_routed_experts_per_token: 8,
@@ -51,7 +62,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
     global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
   },
   "deepseekv2-236b": {
-    ffn_type: "deepseek_moe", gqa_in_operators: false,
+    ffn_type: "deepseek_moe", attention_type: "mla", first_k_dense_layers: 0, moe_layer_interval: 1, vocab_size: 102400, gqa_in_operators: false,
     d_model: 5120, num_heads: 128, d_head: 128, d_ff: 12288, moe_d_ff: 1536,
     num_layers: 60, num_dense_layers: 1, num_kv_heads: 128,
     num_shared_experts: 2, num_routed_experts: 160, num_activated_routed_experts_per_token: 6,
@@ -59,21 +70,98 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
     q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128,
     global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
   },
+  // Kimi K2: DeepSeek-V3's architecture with 384 experts, 64 heads and one dense layer. It has one
+  // expert group (no group limit), so a token may reach K devices: num_limited_groups = K.
+  "kimi-k2": {
+    ffn_type: "deepseek_moe", attention_type: "mla", first_k_dense_layers: 1, moe_layer_interval: 1, vocab_size: 163840, gqa_in_operators: false,
+    d_model: 7168, num_heads: 64, d_head: 128, d_ff: 18432, moe_d_ff: 2048,
+    num_layers: 61, num_dense_layers: 1, num_kv_heads: 64,
+    num_shared_experts: 1, num_routed_experts: 384, num_activated_routed_experts_per_token: 8,
+    num_limited_groups: 8,
+    q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128,
+    global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
+  },
   // NeuSim's Llama entries (dense). The MoE and MLA fields do not apply: they hold neutral values
   // (one expert, all tokens on it) that no Llama operator reads.
-  "llama2-13b": llama({ d_model: 5120, num_heads: 40, num_kv_heads: 40, d_head: 128, d_ff: 13824, num_layers: 40 }),
-  "llama3-8b": llama({ d_model: 4096, num_heads: 32, num_kv_heads: 8, d_head: 128, d_ff: 14336, num_layers: 32 }),
-  "llama3-70b": llama({ d_model: 8192, num_heads: 64, num_kv_heads: 8, d_head: 128, d_ff: 28672, num_layers: 80 }),
-  "llama3_1-405b": llama({ d_model: 16384, num_heads: 128, num_kv_heads: 8, d_head: 128, d_ff: 53248, num_layers: 126 }),
+  "llama2-13b": llama({ d_model: 5120, num_heads: 40, num_kv_heads: 40, d_head: 128, d_ff: 13824, num_layers: 40, vocab_size: 32000 }),
+  "llama3-8b": llama({ d_model: 4096, num_heads: 32, num_kv_heads: 8, d_head: 128, d_ff: 14336, num_layers: 32, vocab_size: 128256 }),
+  "llama3-70b": llama({ d_model: 8192, num_heads: 64, num_kv_heads: 8, d_head: 128, d_ff: 28672, num_layers: 80, vocab_size: 128256 }),
+  "llama3_1-405b": llama({ d_model: 16384, num_heads: 128, num_kv_heads: 8, d_head: 128, d_ff: 53248, num_layers: 126, vocab_size: 128256 }),
 });
 
-/** A dense Llama entry: NeuSim's LLMConfig fields, with the MoE/MLA fields neutral. */
-function llama(m: Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_head" | "d_ff" | "num_layers">): ModelSpec {
+/**
+ * MoE models with grouped-query attention (NeuSim's multi-head attention path,
+ * GQA costed with the KV heads: gqa_in_operators) and the MoE FFN, from the
+ * models' published configurations. A token may reach up to K devices, so the
+ * all-to-all's group count is K. The MLA fields do not apply (neutral values).
+ */
+export const GQA_MOE_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
+  "qwen3-235b-a22b": gqaMoe({ d_model: 4096, num_heads: 64, num_kv_heads: 4, d_head: 128, num_layers: 94, num_routed_experts: 128, num_activated_routed_experts_per_token: 8, moe_d_ff: 1536, d_ff: 12288, vocab_size: 151936 }),
+  "qwen3-30b-a3b": gqaMoe({ d_model: 2048, num_heads: 32, num_kv_heads: 4, d_head: 128, num_layers: 48, num_routed_experts: 128, num_activated_routed_experts_per_token: 8, moe_d_ff: 768, d_ff: 6144, vocab_size: 151936 }),
+  "mixtral-8x7b": gqaMoe({ d_model: 4096, num_heads: 32, num_kv_heads: 8, d_head: 128, num_layers: 32, num_routed_experts: 8, num_activated_routed_experts_per_token: 2, moe_d_ff: 14336, d_ff: 14336, vocab_size: 32000 }),
+  "mixtral-8x22b": gqaMoe({ d_model: 6144, num_heads: 48, num_kv_heads: 8, d_head: 128, num_layers: 56, num_routed_experts: 8, num_activated_routed_experts_per_token: 2, moe_d_ff: 16384, d_ff: 16384, vocab_size: 32768 }),
+  // Llama 4 (text): one shared expert; Maverick alternates dense and MoE layers.
+  "llama4-maverick": gqaMoe({ d_model: 5120, num_heads: 40, num_kv_heads: 8, d_head: 128, num_layers: 48, num_routed_experts: 128, num_activated_routed_experts_per_token: 1, num_shared_experts: 1, moe_d_ff: 8192, d_ff: 16384, moe_layer_interval: 2, vocab_size: 202048 }),
+  "llama4-scout": gqaMoe({ d_model: 5120, num_heads: 40, num_kv_heads: 8, d_head: 128, num_layers: 48, num_routed_experts: 16, num_activated_routed_experts_per_token: 1, num_shared_experts: 1, moe_d_ff: 8192, d_ff: 16384, vocab_size: 202048 }),
+  // gpt-oss-120b: its sliding-window layers (128 tokens, every other layer) are costed as full attention (README).
+  "gpt-oss-120b": gqaMoe({ d_model: 2880, num_heads: 64, num_kv_heads: 8, d_head: 64, num_layers: 36, num_routed_experts: 128, num_activated_routed_experts_per_token: 4, moe_d_ff: 2880, d_ff: 2880, vocab_size: 201088 }),
+  "glm-4.5": gqaMoe({ d_model: 5120, num_heads: 96, num_kv_heads: 8, d_head: 128, num_layers: 92, num_routed_experts: 160, num_activated_routed_experts_per_token: 8, num_shared_experts: 1, moe_d_ff: 1536, d_ff: 12288, first_k_dense_layers: 3, vocab_size: 151552 }),
+});
+
+type GqaMoeFields = Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_head" | "num_layers" | "num_routed_experts" | "num_activated_routed_experts_per_token" | "moe_d_ff" | "d_ff" | "vocab_size">
+  & Partial<Pick<ModelSpec, "num_shared_experts" | "first_k_dense_layers" | "moe_layer_interval">>;
+
+function gqaMoe(m: GqaMoeFields): ModelSpec {
   return {
-    ffn_type: "llama", gqa_in_operators: false, ...m, moe_d_ff: m.d_ff, num_dense_layers: 0, num_shared_experts: 0, num_routed_experts: 1,
+    ffn_type: "deepseek_moe", attention_type: "mha", first_k_dense_layers: 0, moe_layer_interval: 1, gqa_in_operators: true,
+    num_shared_experts: 0, num_dense_layers: m.first_k_dense_layers ?? 0, num_limited_groups: m.num_activated_routed_experts_per_token,
+    q_lora_rank: 1, kv_lora_rank: 1, qk_nope_head_dim: 1, qk_rope_head_dim: 1, v_head_dim: 1,
+    global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1, ...m,
+  };
+}
+
+/** A dense Llama entry: NeuSim's LLMConfig fields, with the MoE/MLA fields neutral. */
+function llama(m: Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_head" | "d_ff" | "num_layers" | "vocab_size">): ModelSpec {
+  return {
+    ffn_type: "llama", attention_type: "mha", first_k_dense_layers: 0, moe_layer_interval: 1, gqa_in_operators: false, ...m, moe_d_ff: m.d_ff, num_dense_layers: 0, num_shared_experts: 0, num_routed_experts: 1,
     num_activated_routed_experts_per_token: 1, num_limited_groups: 1, q_lora_rank: 1, kv_lora_rank: 1, qk_nope_head_dim: 1,
     qk_rope_head_dim: 1, v_head_dim: 1, global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
   };
 }
 
+/** Every catalog model: NeuSim's DeepSeek and Llama entries, Kimi K2, and the GQA MoE models. */
+export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({ ...NEUSIM_AND_MLA_MODELS, ...GQA_MOE_MODELS });
+
 export const MODEL_IDS = Object.keys(MODELS);
+
+/** Parameters of a model, from its configuration: all of them, and those one token uses. */
+export interface ParameterCount {
+  total: number;
+  /** Per token: attention, the K routed and the shared experts of MoE layers, dense FFNs, the router, both embedding matrices. */
+  active: number;
+}
+
+/**
+ * Parameter count of the real architecture (not of a NeuSim costing choice):
+ * dense layers are max(num_dense_layers, first_k_dense_layers) plus those
+ * moe_layer_interval leaves dense; embeddings untied (input and output). Norms
+ * and biases are left out (well under 0.1%).
+ */
+export function parameterCount(m: ModelSpec): ParameterCount {
+  const M = m.d_model;
+  const attention = m.attention_type === "mla"
+    ? M * m.q_lora_rank + m.q_lora_rank * m.num_heads * (m.qk_nope_head_dim + m.qk_rope_head_dim) + M * (m.kv_lora_rank + m.qk_rope_head_dim)
+      + m.kv_lora_rank * m.num_heads * (m.qk_nope_head_dim + m.v_head_dim) + m.num_heads * m.v_head_dim * M
+    : 2 * M * m.num_heads * m.d_head + 2 * M * m.num_kv_heads * m.d_head;
+  const firstDense = Math.max(m.num_dense_layers, m.first_k_dense_layers);
+  let moeLayers = 0;
+  if (m.ffn_type !== "llama") for (let l = firstDense; l < m.num_layers; l++) if ((l - firstDense) % m.moe_layer_interval === m.moe_layer_interval - 1) moeLayers++;
+  const denseLayers = m.num_layers - moeLayers;
+  const expert = 3 * M * m.moe_d_ff;
+  const router = m.num_routed_experts * M;
+  const dense = 3 * M * m.d_ff;
+  const embeddings = 2 * m.vocab_size * M;
+  const total = m.num_layers * attention + moeLayers * ((m.num_routed_experts + m.num_shared_experts) * expert + router) + denseLayers * dense + embeddings;
+  const active = m.num_layers * attention + moeLayers * ((m.num_activated_routed_experts_per_token + m.num_shared_experts) * expert + router) + denseLayers * dense + embeddings;
+  return { total, active };
+}

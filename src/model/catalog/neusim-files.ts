@@ -51,6 +51,10 @@ const CHIP_FIELDS_IGNORED = new Set([
 const MODEL_FIELDS: Record<keyof ModelSpec, FieldRule & { default?: unknown }> = {
   ffn_type: { kind: "string", choices: ["deepseek_moe", "llama"], default: "llama" },
   gqa_in_operators: { kind: "bool", default: false },
+  attention_type: { kind: "string", choices: ["mla", "mha"], default: "mha" },
+  first_k_dense_layers: { kind: "int", min: 0, default: 0 },
+  moe_layer_interval: { kind: "int", min: 1, default: 1 },
+  vocab_size: { kind: "int", min: 1, default: 32000 },
   d_model: { kind: "int", min: 1, default: 4096 },
   num_heads: { kind: "int", min: 1, default: 64 },
   d_head: { kind: "int", min: 1, default: 64 },
@@ -128,8 +132,10 @@ export function modelFromNeusimJson(file: string, raw: unknown): ModelSpec {
   const obj = raw as Record<string, unknown> | null;
   const isLlama = obj !== null && typeof obj === "object" && (obj.ffn_type ?? "llama") === "llama";
   // A Llama model is dense: one "expert" that every token visits, and no MLA ranks.
-  const filled = isLlama ? { num_routed_experts: 1, num_activated_routed_experts_per_token: 1, num_shared_experts: 0, num_limited_groups: 1, num_dense_layers: 0, ...Object.fromEntries(DEEPSEEK_ONLY.map((k) => [k, 1])), ...obj } : raw;
-  const m = parseEntry<ModelSpec>(file, filled, MODEL_FIELDS, MODEL_FIELDS_IGNORED, "model");
+  const filled = isLlama ? { attention_type: "mha", num_routed_experts: 1, num_activated_routed_experts_per_token: 1, num_shared_experts: 0, num_limited_groups: 1, num_dense_layers: 0, ...Object.fromEntries(DEEPSEEK_ONLY.map((k) => [k, 1])), ...obj } : raw;
+  // A DeepSeek file is MLA unless it says otherwise.
+  const withAttention = !isLlama && obj && typeof obj === "object" && obj.attention_type === undefined ? { ...obj, attention_type: "mla" } : filled;
+  const m = parseEntry<ModelSpec>(file, withAttention, MODEL_FIELDS, MODEL_FIELDS_IGNORED, "model");
   // NeuSim's own defaulting: moe_d_ff -> d_ff, num_kv_heads -> num_heads.
   if (m.moe_d_ff === -1) m.moe_d_ff = m.d_ff;
   if (m.num_kv_heads === -1) m.num_kv_heads = m.num_heads;
