@@ -93,3 +93,35 @@ describe("NeuSim config files", () => {
     expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).spec.config_files.chips["fast.json"].hbm_bw_GBps).toBe(4000);
   });
 });
+
+describe("Hugging Face config.json files", () => {
+  const mixtral = { model_type: "mixtral", architectures: ["MixtralForCausalLM"], hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 32,
+    num_local_experts: 8, num_experts_per_tok: 2, intermediate_size: 14336, vocab_size: 32000, rms_norm_eps: 1e-5, rope_theta: 1e6, torch_dtype: "bfloat16" };
+
+  it("--model config.json of a Mixtral equals the catalog's mixtral-8x7b", () => {
+    const dir = tmp();
+    const f = join(dir, "config.json");
+    writeFileSync(f, JSON.stringify(mixtral));
+    for (const phase of ["prefill", "decode"]) {
+      const common = ["--phase", phase, "--num_chips", "8", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--global_batch_size", "8", "--input_seqlen", "1024"];
+      expect(withoutIdentity(evalJson(["--model", f, ...common]))).toEqual(withoutIdentity(evalJson(["--model", "mixtral-8x7b", ...common])));
+    }
+  });
+
+  it("what the cost model cannot represent is an error naming the file and the field", () => {
+    const dir = tmp();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...mixtral, model_type: "phimoe" }, /model_type = "phimoe": moesweep can cost deepseek_v3, .*llama/],
+      [{ model_type: "qwen3_moe", hidden_size: 2048, num_attention_heads: 32, num_hidden_layers: 48, num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 768, intermediate_size: 6144, vocab_size: 151936, mlp_only_layers: [0, 5] },
+        /mlp_only_layers = \[0,5\]: layer lists other than a dense prefix and an interval cannot be represented/],
+      [{ ...mixtral, num_local_experts: undefined }, /num_local_experts = undefined: must be a whole number \(required\)/],
+    ];
+    cases.forEach(([content, msg], i) => {
+      const f = join(dir, `c${i}.json`);
+      writeFileSync(f, JSON.stringify(content));
+      const r = moesweep(["eval", "--model", f]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    });
+  });
+});

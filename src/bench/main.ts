@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     await throughput("worst case (new matmul shapes at every point)", worstSpec(), points, workers, "goal >= 60,000 points/s");
     planTime();
     routingCost();
+    modelCost();
   }
   if (rssPoints > 0) await peakRss(rssPoints, workers);
 }
@@ -135,6 +136,27 @@ function routingCost(): void {
     const samples = 16;
     const us = time({ ...extra, routing_samples: samples }, 20);
     console.log(`  ${label}, ${samples} samples: ${fmt(us)} us = ${(us / worst).toFixed(0)}x worst case; ${((us - worst) / samples).toFixed(0)} us per sample, ${(((us - worst) * 1000) / (samples * 4096 * 8)).toFixed(2)} ns per token-pick`);
+  }
+}
+
+/** Per-point cost of each model family on the same sweep (batch x prompt x f x EP), in-process. */
+function modelCost(): void {
+  const rate = (model: string) => {
+    const plan = new SweepPlan(resolveSpec({
+      name: `bench-${model}`, base: { model, chip: "tpuv5p", num_chips: 16, tensor_parallelism_degree: 16 },
+      grid: { global_batch_size: { from: 1, to: 16, step: 1 }, input_seqlen: [512, 1024, 2048, 4096], phase: ["prefill", "decode"], expert_parallelism_degree: [1, 2, 4, 8], expert_load_imbalance_factor: [1, 2, 4, -1] },
+    }));
+    evaluateRange(plan, 0, Math.min(plan.total, 2000)); // warm
+    const t0 = performance.now();
+    evaluateRange(plan, 0, plan.total);
+    return ((performance.now() - t0) * 1000) / plan.total;
+  };
+  const ds = rate("deepseekv3-671b");
+  console.log(`\nper point, same sweep (${fmt(16 * 4 * 2 * 4 * 4)} points), in-process:`);
+  console.log(`  deepseekv3-671b (MLA + MoE): ${ds.toFixed(1)} us`);
+  for (const m of ["qwen3-235b-a22b", "mixtral-8x7b", "llama3-70b"]) {
+    const us = rate(m);
+    console.log(`  ${m}: ${us.toFixed(1)} us = ${(us / ds).toFixed(2)}x DeepSeek's (goal for GQA MoE <= 1.5x)`);
   }
 }
 

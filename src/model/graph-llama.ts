@@ -33,11 +33,15 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   const KVt = gqa ? Math.ceil(c.num_kv_heads / tp) : Nt;
   const G = Math.ceil(Nt / KVt);
   const at = (fusion: number, block: Block = "attention", count = ph.count): OpContext => ({ count, block, fusion });
+  // The attention ops depend only on these numbers (and the chip): one cached group per shape in sweeps.
+  const attentionKey = (S: number) => `mha|${ph.isDecode ? 1 : 0}|${B}|${S}|${c.output_seqlen}|${c.decode_width}|${ph.count}|${tp}|${axes.join("x")}` +
+    `|${M}|${Nt}|${D}|${KVt}|${G}|${gqa ? 1 : 0}|${c.ici_bw_GBps}|${c.ici_latency_ns}`;
 
   if (!ph.isDecode) {
     const S = c.input_seqlen;
     const fs = 7 + pp + 2 * t;
     if (pp) sink.op(pipelineTransferOp("PrefillReceiveInputFromPipelineICI", [B, S, Mt], "Input", c, at(2, "pipeline_ici", ph.stepCount)));
+    sink.group(attentionKey(S), () => {
     sink.unary("Fwd-Attention-encoder-Input_layernorm", "LayerNorm", [B, S, Mt], BF16, at(2 + pp));
     if (t) sink.op(allGatherOp("Concatenate dims before attn", [B, S, Mt], axes, 2, BF16, c, at(3 + pp)).op);
     const qkv = 3 + pp + t;
@@ -49,6 +53,7 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
     if (t) sink.op(reduceScatterOp("Reduce and split attention results", [B, S, Mg], axes, 2, c, at(6 + pp + t)).op);
     sink.unary(`-Attention_layernorm-${6 + pp + 2 * t}`, "LayerNorm", [B, S, Mt], BF16, at(6 + pp + 2 * t));
     if (t) sink.op(allGatherOp("Gather results after Layernorm", [B, S, Mt], axes, 2, BF16, c, at(6 + pp + 2 * t)).op);
+    });
     if (ffn) ffn(fs);
     else emitFfn(sink, "Fwd-FFN-encoder-", "Fwd-FFN-encoder-AttnPlusFFn", [B, S], M, Mt, Ft, axes, t, fs, c, ph.count);
     if (pp) sink.op(pipelineTransferOp("PrefillSendOutputToPipelineICI", [B, S, Mt], "Output", c, at(fs, "pipeline_ici", ph.stepCount)));
@@ -60,6 +65,7 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   const fd = d0 + pp + 5 + 3 * t;
   const pre = "Attention-serving-decode-";
   if (pp) sink.op(pipelineTransferOp("DecodeReceiveInputFromPipelineICI", [B, w, Mt], "Input", c, at(d0, "pipeline_ici", ph.stepCount)));
+  sink.group(attentionKey(S), () => {
   sink.unary(`${pre}Input_layernorm`, "LayerNorm", [B, w, Mt], BF16, at(d0 + pp));
   if (t) sink.op(allGatherOp(`AllGatherMHA-${d0 + pp + 1}`, [B, w, Mt], axes, 2, BF16, c, at(d0 + pp + 1)).op);
   const qkv = d0 + pp + 1 + t;
@@ -89,6 +95,7 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   if (t) sink.op(reduceScatterOp("Reduce attention and scatter before LN", [B, w, Mg], axes, 2, c, at(d0 + pp + 4 + t)).op);
   sink.unary(`${pre}Attention_layernorm`, "LayerNorm", [B, w, Mg], BF16, at(d0 + pp + 4 + 2 * t)); // NeuSim: full width here
   if (t) sink.op(allGatherOp(`AllGatherMHA-${d0 + pp + 5 + 2 * t}`, [B, w, Mt], axes, 2, BF16, c, at(d0 + pp + 5 + 2 * t)).op);
+  });
   if (ffn) ffn(fd);
   else emitFfn(sink, "Fwd-FFN-serving-decoder-", "FFN-serving-decoder-AttnPlusFFn", [B, w], M, Mt, Ft, axes, t, fd, c, ph.count);
   if (pp) sink.op(pipelineTransferOp("DecodeSendOutputToPipelineICI", [B, w, Mt], "Output", c, at(fd, "pipeline_ici", ph.stepCount)));

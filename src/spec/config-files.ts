@@ -10,6 +10,7 @@ import {
   chipFromNeusimJson, ConfigFileError, isConfigFilePath, modelFromNeusimJson, registerConfigFiles, type ConfigFileEntries,
 } from "../model/catalog/neusim-files.js";
 import { LoadFileError, parseLoads } from "../model/routing/measured.js";
+import { isHuggingFaceConfig, modelFromHuggingFace } from "../model/catalog/huggingface.js";
 
 function readJson(path: string, shown: string): unknown {
   let text: string;
@@ -52,7 +53,9 @@ export function loadConfigFiles(values: { chip: unknown[]; model: unknown[]; exp
   }
   for (const v of new Set(values.model)) {
     if (!isConfigFilePath(v)) continue;
-    entries.models[v] = modelFromNeusimJson(v, readJson(resolve(baseDir, v), v));
+    const raw = readJson(resolve(baseDir, v), v);
+    // A Hugging Face config.json (it has a model_type) or a NeuSim model file.
+    entries.models[v] = isHuggingFaceConfig(raw) ? modelFromHuggingFace(v, raw) : modelFromNeusimJson(v, raw);
     any = true;
   }
   if (!any) return undefined;

@@ -1,3 +1,5 @@
+import { modelFromHuggingFace } from "./huggingface.js";
+
 /**
  * MoE models, as data: NeuSim's configs/models/*.json (platformxlab/NeuSim,
  * Apache-2.0; see NOTICE), with the system fields NeuSim merges in.
@@ -70,17 +72,6 @@ const NEUSIM_AND_MLA_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze
     q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128,
     global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
   },
-  // Kimi K2: DeepSeek-V3's architecture with 384 experts, 64 heads and one dense layer. It has one
-  // expert group (no group limit), so a token may reach K devices: num_limited_groups = K.
-  "kimi-k2": {
-    ffn_type: "deepseek_moe", attention_type: "mla", first_k_dense_layers: 1, moe_layer_interval: 1, vocab_size: 163840, gqa_in_operators: false,
-    d_model: 7168, num_heads: 64, d_head: 128, d_ff: 18432, moe_d_ff: 2048,
-    num_layers: 61, num_dense_layers: 1, num_kv_heads: 64,
-    num_shared_experts: 1, num_routed_experts: 384, num_activated_routed_experts_per_token: 8,
-    num_limited_groups: 8,
-    q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128,
-    global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1,
-  },
   // NeuSim's Llama entries (dense). The MoE and MLA fields do not apply: they hold neutral values
   // (one expert, all tokens on it) that no Llama operator reads.
   "llama2-13b": llama({ d_model: 5120, num_heads: 40, num_kv_heads: 40, d_head: 128, d_ff: 13824, num_layers: 40, vocab_size: 32000 }),
@@ -90,35 +81,27 @@ const NEUSIM_AND_MLA_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze
 });
 
 /**
- * MoE models with grouped-query attention (NeuSim's multi-head attention path,
- * GQA costed with the KV heads: gqa_in_operators) and the MoE FFN, from the
- * models' published configurations. A token may reach up to K devices, so the
- * all-to-all's group count is K. The MLA fields do not apply (neutral values).
+ * Models beyond NeuSim's, stored as their Hugging Face config.json (the fields
+ * the cost model reads), so adding a model is adding its config: MoE models
+ * with grouped-query attention (NeuSim's multi-head attention path, with GQA
+ * costed at the KV heads) and Kimi K2 (DeepSeek-V3's MLA architecture).
  */
-export const GQA_MOE_MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({
-  "qwen3-235b-a22b": gqaMoe({ d_model: 4096, num_heads: 64, num_kv_heads: 4, d_head: 128, num_layers: 94, num_routed_experts: 128, num_activated_routed_experts_per_token: 8, moe_d_ff: 1536, d_ff: 12288, vocab_size: 151936 }),
-  "qwen3-30b-a3b": gqaMoe({ d_model: 2048, num_heads: 32, num_kv_heads: 4, d_head: 128, num_layers: 48, num_routed_experts: 128, num_activated_routed_experts_per_token: 8, moe_d_ff: 768, d_ff: 6144, vocab_size: 151936 }),
-  "mixtral-8x7b": gqaMoe({ d_model: 4096, num_heads: 32, num_kv_heads: 8, d_head: 128, num_layers: 32, num_routed_experts: 8, num_activated_routed_experts_per_token: 2, moe_d_ff: 14336, d_ff: 14336, vocab_size: 32000 }),
-  "mixtral-8x22b": gqaMoe({ d_model: 6144, num_heads: 48, num_kv_heads: 8, d_head: 128, num_layers: 56, num_routed_experts: 8, num_activated_routed_experts_per_token: 2, moe_d_ff: 16384, d_ff: 16384, vocab_size: 32768 }),
+const HF_CONFIGS: Readonly<Record<string, Record<string, unknown>>> = {
+  "qwen3-235b-a22b": { model_type: "qwen3_moe", hidden_size: 4096, num_attention_heads: 64, num_key_value_heads: 4, head_dim: 128, num_hidden_layers: 94, num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 1536, intermediate_size: 12288, vocab_size: 151936, decoder_sparse_step: 1, mlp_only_layers: [] },
+  "qwen3-30b-a3b": { model_type: "qwen3_moe", hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 4, head_dim: 128, num_hidden_layers: 48, num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 768, intermediate_size: 6144, vocab_size: 151936, decoder_sparse_step: 1, mlp_only_layers: [] },
+  "mixtral-8x7b": { model_type: "mixtral", hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 32, num_local_experts: 8, num_experts_per_tok: 2, intermediate_size: 14336, vocab_size: 32000 },
+  "mixtral-8x22b": { model_type: "mixtral", hidden_size: 6144, num_attention_heads: 48, num_key_value_heads: 8, num_hidden_layers: 56, num_local_experts: 8, num_experts_per_tok: 2, intermediate_size: 16384, vocab_size: 32768 },
   // Llama 4 (text): one shared expert; Maverick alternates dense and MoE layers.
-  "llama4-maverick": gqaMoe({ d_model: 5120, num_heads: 40, num_kv_heads: 8, d_head: 128, num_layers: 48, num_routed_experts: 128, num_activated_routed_experts_per_token: 1, num_shared_experts: 1, moe_d_ff: 8192, d_ff: 16384, moe_layer_interval: 2, vocab_size: 202048 }),
-  "llama4-scout": gqaMoe({ d_model: 5120, num_heads: 40, num_kv_heads: 8, d_head: 128, num_layers: 48, num_routed_experts: 16, num_activated_routed_experts_per_token: 1, num_shared_experts: 1, moe_d_ff: 8192, d_ff: 16384, vocab_size: 202048 }),
+  "llama4-maverick": { model_type: "llama4", text_config: { hidden_size: 5120, num_attention_heads: 40, num_key_value_heads: 8, head_dim: 128, num_hidden_layers: 48, num_local_experts: 128, num_experts_per_tok: 1, intermediate_size: 8192, intermediate_size_mlp: 16384, interleave_moe_layer_step: 2, vocab_size: 202048 } },
+  "llama4-scout": { model_type: "llama4", text_config: { hidden_size: 5120, num_attention_heads: 40, num_key_value_heads: 8, head_dim: 128, num_hidden_layers: 48, num_local_experts: 16, num_experts_per_tok: 1, intermediate_size: 8192, intermediate_size_mlp: 16384, interleave_moe_layer_step: 1, vocab_size: 202048 } },
   // gpt-oss-120b: its sliding-window layers (128 tokens, every other layer) are costed as full attention (README).
-  "gpt-oss-120b": gqaMoe({ d_model: 2880, num_heads: 64, num_kv_heads: 8, d_head: 64, num_layers: 36, num_routed_experts: 128, num_activated_routed_experts_per_token: 4, moe_d_ff: 2880, d_ff: 2880, vocab_size: 201088 }),
-  "glm-4.5": gqaMoe({ d_model: 5120, num_heads: 96, num_kv_heads: 8, d_head: 128, num_layers: 92, num_routed_experts: 160, num_activated_routed_experts_per_token: 8, num_shared_experts: 1, moe_d_ff: 1536, d_ff: 12288, first_k_dense_layers: 3, vocab_size: 151552 }),
-});
+  "gpt-oss-120b": { model_type: "gpt_oss", hidden_size: 2880, num_attention_heads: 64, num_key_value_heads: 8, head_dim: 64, num_hidden_layers: 36, num_local_experts: 128, num_experts_per_tok: 4, intermediate_size: 2880, vocab_size: 201088 },
+  "glm-4.5": { model_type: "glm4_moe", hidden_size: 5120, num_attention_heads: 96, num_key_value_heads: 8, head_dim: 128, num_hidden_layers: 92, n_routed_experts: 160, num_experts_per_tok: 8, moe_intermediate_size: 1536, intermediate_size: 12288, n_shared_experts: 1, first_k_dense_replace: 3, vocab_size: 151552 },
+  // Kimi K2: one expert group (no group limit), so a token may reach K devices.
+  "kimi-k2": { model_type: "kimi_k2", hidden_size: 7168, num_attention_heads: 64, num_key_value_heads: 64, num_hidden_layers: 61, n_routed_experts: 384, num_experts_per_tok: 8, moe_intermediate_size: 2048, intermediate_size: 18432, n_shared_experts: 1, first_k_dense_replace: 1, n_group: 1, topk_group: 1, q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128, vocab_size: 163840 },
+};
 
-type GqaMoeFields = Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_head" | "num_layers" | "num_routed_experts" | "num_activated_routed_experts_per_token" | "moe_d_ff" | "d_ff" | "vocab_size">
-  & Partial<Pick<ModelSpec, "num_shared_experts" | "first_k_dense_layers" | "moe_layer_interval">>;
-
-function gqaMoe(m: GqaMoeFields): ModelSpec {
-  return {
-    ffn_type: "deepseek_moe", attention_type: "mha", first_k_dense_layers: 0, moe_layer_interval: 1, gqa_in_operators: true,
-    num_shared_experts: 0, num_dense_layers: m.first_k_dense_layers ?? 0, num_limited_groups: m.num_activated_routed_experts_per_token,
-    q_lora_rank: 1, kv_lora_rank: 1, qk_nope_head_dim: 1, qk_rope_head_dim: 1, v_head_dim: 1,
-    global_batch_size: 1, input_seqlen: 4096, output_seqlen: 512, decode_width: 1, ...m,
-  };
-}
+const HF_MODELS: Readonly<Record<string, ModelSpec>> = Object.fromEntries(Object.entries(HF_CONFIGS).map(([name, c]) => [name, modelFromHuggingFace(name, c)]));
 
 /** A dense Llama entry: NeuSim's LLMConfig fields, with the MoE/MLA fields neutral. */
 function llama(m: Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_head" | "d_ff" | "num_layers" | "vocab_size">): ModelSpec {
@@ -130,7 +113,7 @@ function llama(m: Pick<ModelSpec, "d_model" | "num_heads" | "num_kv_heads" | "d_
 }
 
 /** Every catalog model: NeuSim's DeepSeek and Llama entries, Kimi K2, and the GQA MoE models. */
-export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({ ...NEUSIM_AND_MLA_MODELS, ...GQA_MOE_MODELS });
+export const MODELS: Readonly<Record<string, ModelSpec>> = Object.freeze({ ...NEUSIM_AND_MLA_MODELS, ...HF_MODELS });
 
 export const MODEL_IDS = Object.keys(MODELS);
 
