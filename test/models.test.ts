@@ -108,3 +108,23 @@ describe("invariants for every catalog model (fast-check)", () => {
     expect(a2a(skewed)).toBeGreaterThanOrEqual(a2a(balanced));
   });
 });
+
+describe("dense layers", () => {
+  it("NeuSim's DeepSeek entries cost every layer as MoE; first_k_dense_layers: 3 honours DeepSeek-V3's three dense layers", () => {
+    const base = { model: "deepseekv3-671b", phase: "prefill", global_batch_size: 1, input_seqlen: 1024, tensor_parallelism_degree: 8 } as const;
+    const count = (ev: ReturnType<typeof evaluate>, prefix: string) => ev.ops.filter((op) => op.description === prefix || (prefix.endsWith("-") && op.description.startsWith(prefix))).map((op) => op.count);
+    const neusim = evaluate(base);
+    expect(count(neusim, "FFN_MoE_gate-scores")).toEqual([61]);
+    expect(count(neusim, "Fwd-FFN-encoder-dense-")).toEqual([]);
+    const honoured = evaluate({ ...base, first_k_dense_layers: 3 });
+    expect(count(honoured, "FFN_MoE_gate-scores")).toEqual([58]);
+    expect(count(honoured, "Fwd-FFN-encoder-dense-FFgate")).toEqual([3]);
+    expect(honoured.config_key).not.toBe(neusim.config_key);
+  });
+
+  it("llama4-maverick alternates dense and MoE layers: 24 of each", () => {
+    const ev = evaluate({ model: "llama4-maverick", phase: "prefill", global_batch_size: 1, input_seqlen: 512, num_chips: 16, tensor_parallelism_degree: 16 });
+    expect(ev.ops.find((op) => op.description === "FFN_MoE_gate-scores")!.count).toBe(24);
+    expect(ev.ops.find((op) => op.description === "Fwd-FFN-encoder-dense-FFgate")!.count).toBe(24);
+  });
+});
