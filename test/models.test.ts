@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { MODELS, MODEL_IDS, parameterCount } from "../src/model/catalog/models.js";
-import { ConfigError } from "../src/model/config.js";
 import { evaluate } from "../src/model/evaluate.js";
 import { moesweep } from "./helpers/cli.js";
+import { evaluateOrNull } from "./helpers/evaluate.js";
 
 describe("parameter counts within 1% of the published totals", () => {
   // [model, total (B), active (B) where the vendor counts active parameters as we do: every parameter a token touches, both embeddings]
@@ -61,32 +61,24 @@ const cfg = (p: { model: string; chip: string; phase: string; tp: number; ep: nu
     num_worst_case_experts: Math.min(p.W, m.num_activated_routed_experts_per_token),
   };
 };
-const tryEval = (c: Record<string, unknown>) => {
-  try {
-    return evaluate(c);
-  } catch (err) {
-    if (err instanceof ConfigError) return null;
-    throw err;
-  }
-};
 
 describe("invariants for every catalog model (fast-check)", () => {
   fcTest.prop([point], { numRuns: 300 })("skew >= 1; exactly 1 at f = 1 when EP divides E", (p) => {
-    const ev = tryEval(cfg(p));
+    const ev = evaluateOrNull(cfg(p));
     if (!ev) return;
     expect(ev.outputs.receiver_skew as number).toBeGreaterThanOrEqual(1);
     const c = cfg(p);
     const E = MODELS[p.model].num_routed_experts;
     if (E % (c.expert_parallelism_degree as number) === 0) {
-      const balanced = tryEval({ ...c, expert_load_imbalance_factor: 1 });
+      const balanced = evaluateOrNull({ ...c, expert_load_imbalance_factor: 1 });
       if (balanced) expect(balanced.outputs.receiver_skew).toBe(1);
     }
   });
 
   fcTest.prop([point], { numRuns: 200 })("phase time never falls as the batch or the sequence grows", (p) => {
-    const a = tryEval(cfg(p));
-    const b = tryEval(cfg({ ...p, batch: p.batch * 2 }));
-    const c = tryEval(cfg({ ...p, seq: p.seq * 2 }));
+    const a = evaluateOrNull(cfg(p));
+    const b = evaluateOrNull(cfg({ ...p, batch: p.batch * 2 }));
+    const c = evaluateOrNull(cfg({ ...p, seq: p.seq * 2 }));
     if (!a) return;
     if (b) expect(b.outputs.phase_time_ns as number).toBeGreaterThanOrEqual(a.outputs.phase_time_ns as number);
     if (c) expect(c.outputs.phase_time_ns as number).toBeGreaterThanOrEqual(a.outputs.phase_time_ns as number);
@@ -101,7 +93,7 @@ describe("invariants for every catalog model (fast-check)", () => {
   // the dispatch/combine all-to-all never gets faster.
   fcTest.prop([point.filter((p) => p.ep > 1)], { numRuns: 200 })("with EP > 1, imbalance never lightens the busiest device or speeds up the all-to-all", (p) => {
     const c = { ...cfg({ ...p, phase: "prefill" }) };
-    const skewed = tryEval(c), balanced = tryEval({ ...c, expert_load_imbalance_factor: 1 });
+    const skewed = evaluateOrNull(c), balanced = evaluateOrNull({ ...c, expert_load_imbalance_factor: 1 });
     if (!skewed || !balanced) return;
     expect(skewed.imbalance.busiest_device_tokens).toBeGreaterThanOrEqual(balanced.imbalance.busiest_device_tokens * (1 - 1e-12));
     const a2a = (e: NonNullable<typeof skewed>) => (e.outputs.dispatch_all_to_all_ns as number) + (e.outputs.combine_all_to_all_ns as number);

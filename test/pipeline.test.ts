@@ -5,9 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { evaluate } from "../src/model/evaluate.js";
-import { ConfigError, type ConfigInput } from "../src/model/config.js";
+import type { ConfigInput } from "../src/model/config.js";
 import { CHIP_IDS } from "../src/model/catalog/chips.js";
 import { MODEL_IDS } from "../src/model/catalog/models.js";
+import { evaluateOrNull } from "./helpers/evaluate.js";
 
 /** Random configurations the model accepts (or rejects with a ConfigError). */
 const anyPoint = fc.record({
@@ -25,18 +26,10 @@ const anyPoint = fc.record({
   num_worst_case_experts: fc.constantFrom(1, 2, 6),
 });
 
-function tryEvaluate(p: ConfigInput) {
-  try {
-    return evaluate(p);
-  } catch (err) {
-    if (err instanceof ConfigError) return null;
-    throw err;
-  }
-}
 
 describe("pipeline parallelism (fast-check)", () => {
   fcTest.prop([anyPoint], { numRuns: 300 })("phase time = pp x (stage time + pipeline ICI time)", (p) => {
-    const ev = tryEvaluate(p);
+    const ev = evaluateOrNull(p);
     if (!ev) return;
     const o = ev.outputs;
     expect(o.phase_time_ns).toBe(p.pipeline_parallelism_degree * ((o.stage_time_ns as number) + (o.pipeline_ici_ns as number)));
@@ -50,7 +43,7 @@ describe("pipeline parallelism (fast-check)", () => {
   });
 
   fcTest.prop([anyPoint], { numRuns: 300 })("the MoE blocks of a stage see the stage's microbatch: ceil(ceil(batch / pp) / dp) requests", (p) => {
-    const ev = tryEvaluate(p);
+    const ev = evaluateOrNull(p);
     if (!ev) return;
     const requests = Math.ceil(Math.ceil(p.global_batch_size / p.pipeline_parallelism_degree) / p.data_parallelism_degree);
     const tokens = requests * (p.phase === "decode" ? 1 : p.input_seqlen);

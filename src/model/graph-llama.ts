@@ -74,22 +74,16 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   // Attention over the whole cache at every step: the prompt (prefix) and the generated tokens (suffix).
   const att = at(d0 + pp + 2 + t);
   const sm = `${pre}Softmax(Q*K)*V`;
-  if (gqa) {
-    // Query heads grouped under their KV head: the cache is read for KV heads only.
-    sink.einsum(sm, [B, w, KVt, G, D], [B, S, KVt, D], "BLNGD;BSND->BLSNG", BF16, att);
-    sink.einsum(sm, [B, w, KVt, G, D], [B, T, KVt, D], "BLNGD;BSND->BLSNG", BF16, att);
-  } else {
-    sink.einsum(sm, [B, w, Nt, D], [B, S, Nt, D], "BLND;BSND->BLSN", BF16, att);
-    sink.einsum(sm, [B, w, Nt, D], [B, T, Nt, D], "BLND;BSND->BLSN", BF16, att);
-  }
+  // With gqa the query heads are grouped under their KV head ([KVt, G] for Nt), so the cache is read for KV heads only.
+  const q = gqa ? [B, w, KVt, G, D] : [B, w, Nt, D];
+  const qk = gqa ? "BLNGD;BSND->BLSNG" : "BLND;BSND->BLSN";
+  const scores = (n: number) => (gqa ? [B, w, n, KVt, G] : [B, w, n, Nt]);
+  const av = gqa ? "BLSNG;BSND->BLNGD" : "BLSN;BSND->BLND";
+  sink.einsum(sm, q, [B, S, KVt, D], qk, BF16, att);
+  sink.einsum(sm, q, [B, T, KVt, D], qk, BF16, att);
   sink.unary(sm, "Softmax", [B, w, S + T, Nt], BF16, att);
-  if (gqa) {
-    sink.einsum(sm, [B, w, S, KVt, G], [B, S, KVt, D], "BLSNG;BSND->BLNGD", BF16, att);
-    sink.einsum(sm, [B, w, T, KVt, G], [B, T, KVt, D], "BLSNG;BSND->BLNGD", BF16, att);
-  } else {
-    sink.einsum(sm, [B, w, S, Nt], [B, S, Nt, D], "BLSN;BSND->BLND", BF16, att);
-    sink.einsum(sm, [B, w, T, Nt], [B, T, Nt, D], "BLSN;BSND->BLND", BF16, att);
-  }
+  sink.einsum(sm, scores(S), [B, S, KVt, D], av, BF16, att);
+  sink.einsum(sm, scores(T), [B, T, KVt, D], av, BF16, att);
   sink.binary(sm, "Add", [B, w, Nt, D], BF16, att);
   sink.einsum(`${pre}Attention_output`, [B, w, Nt, D], [Nt, D, Mg], "BLND;NDM->BLM", BF16, at(d0 + pp + 3 + t));
   if (t) sink.op(reduceScatterOp("Reduce attention and scatter before LN", [B, w, Mg], axes, 2, c, at(d0 + pp + 4 + t)).op);
