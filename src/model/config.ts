@@ -93,7 +93,7 @@ export const FIELDS: readonly FieldSpec[] = [
   f("d_model", "int", "model", "hidden size", { min: 1, max: DIM_MAX }),
   f("num_heads", "int", "model", "attention heads", { min: 1, max: COUNT_MAX }),
   f("d_head", "int", "model", "attention head size", { min: 1, max: DIM_MAX }),
-  f("d_ff", "int", "model", "dense FFN width (unused: every layer is costed as MoE, as NeuSim does)", { min: 1, max: DIM_MAX }),
+  f("d_ff", "int", "model", "dense FFN width: Llama models, and the dense layers of MoE models (first_k_dense_layers, moe_layer_interval)", { min: 1, max: DIM_MAX }),
   f("moe_d_ff", "int", "model", "expert FFN width", { min: 1, max: DIM_MAX }),
   f("num_layers", "int", "model", "transformer layers", { min: 1, max: COUNT_MAX }),
   f("num_dense_layers", "int", "model", "dense layers (NeuSim ignores them; kept for identity)", { min: 0, max: COUNT_MAX }),
