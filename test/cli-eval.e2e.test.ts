@@ -79,7 +79,7 @@ describe("moesweep eval --ops", () => {
     const r = moesweep(["eval", ...v3, "--ops", "--csv", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8"]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toBe("fusion_index,description,opcode,block,config,count,execution_time_ns,compute_time_ns,memory_time_ns,ici_time_ns,mxu_time_ns,vpu_time_ns,vmem_time_ns,bytes_accessed,flop_count,bounded_by");
+    expect(lines[0]).toBe("fusion_index,description,opcode,block,config,count,execution_time_ns,compute_time_ns,memory_time_ns,ici_time_ns,mxu_time_ns,vpu_time_ns,vmem_time_ns,bytes_accessed,flop_count,bounded_by,static_energy_J,dynamic_energy_J,total_energy_J");
     expect(r.stdout).toContain("MoE_Dispatch_AllToAll,AllToAll,dispatch_all_to_all");
     expect(r.stdout).toContain("FFN_routed_expert_most_loaded-Fwd-FFN-encoder-FFgate,Einsum,hot_experts");
     expect(r.stdout).toContain("FFN_routed_expert_remaining-Fwd-FFN-encoder-FFgate,Einsum,remaining_experts");

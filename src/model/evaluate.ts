@@ -7,6 +7,7 @@ import { buildPhase, emitPhase, phaseShape, type PhaseShape } from "./graph.js";
 import { computeRouting, type Routing as Imbalance } from "./routing/route.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
 import { neusimSkipReason } from "./neusim-rules.js";
+import { opEnergyOf } from "./energy/op-energy.js";
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism, type Parallelism } from "./parallelism.js";
 import { BlockTimer, blockIndex, PhaseSums } from "./timing/block-timer.js";
@@ -135,16 +136,19 @@ function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalanc
 export const OP_COLUMNS = [
   "fusion_index", "description", "opcode", "block", "config", "count", "execution_time_ns", "compute_time_ns",
   "memory_time_ns", "ici_time_ns", "mxu_time_ns", "vpu_time_ns", "vmem_time_ns", "bytes_accessed", "flop_count",
-  "bounded_by",
+  "bounded_by", "static_energy_J", "dynamic_energy_J", "total_energy_J",
 ] as const;
 
-export function opRecord(op: TimedOp): Record<(typeof OP_COLUMNS)[number], string | number> {
+/** One operator as `eval --ops` lists it; energies are NeuSim's NoPG model per single execution (J). */
+export function opRecord(op: TimedOp, config: MoeConfig): Record<(typeof OP_COLUMNS)[number], string | number> {
   const t = op.timing;
+  const e = opEnergyOf(op, config);
   return {
     fusion_index: op.fusion_index, description: op.description, opcode: op.opcode, block: op.block,
     config: opConfigString(op), count: op.count, execution_time_ns: t.execution_time_ns, compute_time_ns: t.compute_time_ns,
     memory_time_ns: t.memory_time_ns, ici_time_ns: t.ici_time_ns, mxu_time_ns: t.mxu_time_ns,
     vpu_time_ns: t.vpu_time_ns, vmem_time_ns: t.vmem_time_ns, bytes_accessed: t.bytes_accessed,
     flop_count: op.flops, bounded_by: t.bounded_by,
+    static_energy_J: e.static_energy_J, dynamic_energy_J: e.dynamic_energy_J, total_energy_J: e.total_energy_J,
   };
 }

@@ -24,7 +24,7 @@ export const evalCommand = {
     const ev = evaluate(configInputFromArgv(argv));
     const configEntries = FIELD_NAMES.map((n) => [n, ev.config[n]] as [string, unknown]);
     if (argv.ops) {
-      const records = ev.ops.map(opRecord);
+      const records = ev.ops.map((op) => opRecord(op, ev.config));
       if (argv.json) {
         process.stdout.write(JSON.stringify({ config_key: ev.config_key, ops: records }, null, 2) + "\n");
       } else if (argv.csv) {
