@@ -9,6 +9,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate, type TimedOp } from "../src/model/evaluate.js";
 import { ENERGY_COMPONENTS, opEnergyOf } from "../src/model/energy/op-energy.js";
+import { phaseEnergyNoPG } from "../src/model/energy/phase-energy.js";
 import { PARALLELISM, readCsv } from "./helpers/neusim-reference.js";
 
 const DIR = join(import.meta.dirname, "fixtures", "neusim-power", "ops_power");
@@ -58,4 +59,30 @@ it("eval --ops lists each operator's NoPG energy per execution", async () => {
     expect(op.static_energy_J).toBeGreaterThan(0);
     expect(op.total_energy_J).toBe(op.static_energy_J + op.dynamic_energy_J);
   }
+});
+
+describe("NeuSim NoPG phase energy (totals_power.csv, the 15 reference configurations)", () => {
+  const totals = readCsv(join(import.meta.dirname, "fixtures", "neusim-power", "totals_power.csv"))
+    .filter((r) => r.pg_strategy === "NoPG" && r.set === "reference");
+  it("has both phases of the 15 configurations", () => expect(totals).toHaveLength(30));
+  const parallelism = (r: Record<string, string>) => ({
+    num_chips: Number(r.num_chips), data_parallelism_degree: Number(r.dp), tensor_parallelism_degree: Number(r.tp), expert_parallelism_degree: Number(r.ep),
+  });
+  it.each(totals)("$config_id $phase: energy, components, average and peak power, time equal NeuSim's", (r) => {
+    const config = { model: r.model, chip: r.chip, ...parallelism(r), input_seqlen: Number(r.input_seqlen), output_seqlen: Number(r.output_seqlen),
+      global_batch_size: Number(r.global_batch_size), phase: r.phase as "prefill" | "decode" };
+    const compute = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: -1 });
+    const exchange = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: 1 });
+    const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
+    let k = 0;
+    const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
+    const e = phaseEnergyNoPG(ops, compute.config, compute.imbalance.hot_experts_on_device);
+    expect(e.total_energy_J).toBe(Number(r["energy.total_energy_J"]));
+    for (const c of ENERGY_COMPONENTS) expect(e.component_J[c], c).toBe(Number(r[`energy.${c}_energy_J`]));
+    expect(e.static_energy_J).toBe(Number(r["energy.total_static_energy_J"]));
+    expect(e.dynamic_energy_J).toBe(Number(r["energy.total_dynamic_energy_J"]));
+    expect(e.exe_time_ns).toBe(Number(r["energy.total_exe_time_ns"]));
+    expect(e.avg_power_W).toBe(Number(r["energy.avg_power_W"]));
+    expect(e.peak_power_W).toBe(Number(r["energy.peak_power_W"]));
+  });
 });
