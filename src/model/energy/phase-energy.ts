@@ -16,6 +16,8 @@ export interface PhaseEnergy {
   dynamic_energy_J: number;
   /** static + dynamic per component. */
   component_J: Record<EnergyComponent, number>;
+  static_component_J: Record<EnergyComponent, number>;
+  dynamic_component_J: Record<EnergyComponent, number>;
   /** The energy model's phase time (ns): sum of its per-op execution time x count. */
   exe_time_ns: number;
   avg_power_W: number;
@@ -42,7 +44,8 @@ function neusimRows(ops: readonly TimedOp[], hotExperts: number): [TimedOp, numb
 }
 
 export function phaseEnergyNoPG(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number): PhaseEnergy {
-  const component = Object.fromEntries(ENERGY_COMPONENTS.map((c) => [c, 0])) as Record<EnergyComponent, number>;
+  const zeros = () => Object.fromEntries(ENERGY_COMPONENTS.map((c) => [c, 0])) as Record<EnergyComponent, number>;
+  const component = zeros(), staticC = zeros(), dynamicC = zeros();
   let total = 0, st = 0, dyn = 0, time = 0, peak = -Infinity;
   const cache = new Map<TimedOp, OpEnergy>();
   for (const [op, n] of neusimRows(ops, hotExperts)) {
@@ -51,13 +54,18 @@ export function phaseEnergyNoPG(ops: readonly TimedOp[], config: MoeConfig, hotE
     total += e.total_energy_J * n;
     st += e.static_energy_J * n;
     dyn += e.dynamic_energy_J * n;
-    for (const c of ENERGY_COMPONENTS) component[c] += (e.static_J[c] + e.dynamic_J[c]) * n;
+    for (const c of ENERGY_COMPONENTS) {
+      component[c] += (e.static_J[c] + e.dynamic_J[c]) * n;
+      staticC[c] += e.static_J[c] * n;
+      dynamicC[c] += e.dynamic_J[c] * n;
+    }
     time += e.executionNs * n;
     const power = e.executionNs === 0 ? -1 : (e.total_energy_J / e.executionNs) * 1e9;
     if (power > peak) peak = power;
   }
   return {
-    total_energy_J: total, static_energy_J: st, dynamic_energy_J: dyn, component_J: component, exe_time_ns: time,
+    total_energy_J: total, static_energy_J: st, dynamic_energy_J: dyn, component_J: component,
+    static_component_J: staticC, dynamic_component_J: dynamicC, exe_time_ns: time,
     avg_power_W: total / (time / 1e9), peak_power_W: peak,
   };
 }

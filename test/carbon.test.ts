@@ -1,0 +1,77 @@
+/**
+ * NeuSim's lifetime energy and carbon (carbon_analysis_main) for the NoPG
+ * reference phases of test/fixtures/neusim-power/totals_power.csv: every
+ * number, lifetimes 1 and 3 years, with and without embodied carbon, the same
+ * double. The run scripts' settings: CI 0.0624 kgCO2e/kWh, u 0.6, PUE 1.1.
+ */
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { evaluate } from "../src/model/evaluate.js";
+import { phaseEnergyNoPG } from "../src/model/energy/phase-energy.js";
+import { chipPower } from "../src/model/energy/chip-power.js";
+import { carbonOf, idlePowerW, throughputTokensPerSec } from "../src/model/energy/carbon.js";
+import { readCsv } from "./helpers/neusim-reference.js";
+
+const totals = readCsv(join(import.meta.dirname, "fixtures", "neusim-power", "totals_power.csv"))
+  .filter((r) => r.pg_strategy === "NoPG" && r.set === "reference");
+
+/** NeuSim's reference phase: compute ops at the worst-case load, all-to-alls at the balanced one (as in energy.test.ts). */
+function phaseOf(r: Record<string, string>) {
+  const config = {
+    model: r.model, chip: r.chip, num_chips: Number(r.num_chips), data_parallelism_degree: Number(r.dp),
+    tensor_parallelism_degree: Number(r.tp), expert_parallelism_degree: Number(r.ep), input_seqlen: Number(r.input_seqlen),
+    output_seqlen: Number(r.output_seqlen), global_batch_size: Number(r.global_batch_size), phase: r.phase as "prefill" | "decode",
+  };
+  const compute = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: -1 });
+  const exchange = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: 1 });
+  const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
+  let k = 0;
+  const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
+  return { config: compute.config, ops, energy: phaseEnergyNoPG(ops, compute.config, compute.imbalance.hot_experts_on_device) };
+}
+
+describe("NeuSim carbon, NoPG, the 15 reference configurations x 2 phases", () => {
+  it("has 30 rows", () => expect(totals).toHaveLength(30));
+  it.each(totals)("$config_id $phase", (r) => {
+    const { config, ops, energy } = phaseOf(r);
+    let stageNs = 0, pipelineNs = 0;
+    for (const op of ops) {
+      if (op.block === "pipeline_ici") pipelineNs += op.timing.execution_time_ns * op.count;
+      else stageNs += op.timing.execution_time_ns * op.count;
+    }
+    const throughput = throughputTokensPerSec(config, stageNs, pipelineNs);
+    expect(throughput, "throughput").toBe(Number(r["run_sim.throughput_tokens_per_sec"]));
+    const power = chipPower(config.chip);
+    expect(idlePowerW(config, power) * config.num_chips, "idle W").toBe(Number(r["carbon.idle_power_W"]));
+    for (const [prefix, embodied] of [["carbon", power.embodied_carbon_kgCO2], ["carbon_zero_embodied", 0]] as const) {
+      for (const years of [1, 3]) {
+        const got = carbonOf(config, { ...power, embodied_carbon_kgCO2: embodied }, energy, throughput, 1,
+          { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: years, PUE: 1.1, pgStrategy: "NoPG" });
+        const col = (name: string) => Number(r[`${prefix}.lt${years}.${name}`]);
+        for (const name of ["avg_total_carbon_efficiency_tkn_per_kgCO2e", "avg_total_energy_consumption_kWh", "avg_idle_energy_consumption_kWh",
+          "avg_active_energy_consumption_kWh", "avg_static_energy_consumption_kWh", "avg_dynamic_energy_consumption_kWh",
+          "avg_power_efficiency_tkn_per_joule", "avg_embodied_carbon_percentage", "avg_total_carbon_kgCO2e", "embodied_carbon_kgCO2e"] as const) {
+          expect(got[name], `${prefix} lt${years} ${name}`).toBe(col(name));
+        }
+        if (prefix === "carbon") {
+          expect(got.avg_power_W, "avg W").toBe(Number(r["carbon.avg_power_W"]));
+          expect(got.avg_active_power_W, "active W").toBe(Number(r["carbon.avg_active_power_W"]));
+          expect(got.peak_power_W, "peak W").toBe(Number(r["carbon.peak_power_W"]));
+        }
+      }
+    }
+  });
+});
+
+describe("carbon idle power of a gated system (any strategy but NoPG)", () => {
+  const gated = readCsv(join(import.meta.dirname, "fixtures", "neusim-power", "totals_power.csv")).filter((r) => r.pg_strategy !== "NoPG");
+  it("the fixture has gated rows", () => expect(gated.length).toBeGreaterThan(30));
+  it("is 8.97 % of HBM static power plus all 'other' static power, per chip, as NeuSim reports", () => {
+    for (const r of gated) {
+      const { config, energy } = phaseOf(r);
+      const got = carbonOf(config, chipPower(config.chip), energy, 1, 1,
+        { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: 1, PUE: 1.1, pgStrategy: r.pg_strategy });
+      expect(got.idle_power_W, `${r.config_id} ${r.pg_strategy}`).toBe(Number(r["carbon.idle_power_W"]));
+    }
+  });
+});
