@@ -10,6 +10,7 @@ import { evaluate } from "../src/model/evaluate.js";
 import { phaseEnergyNoPG } from "../src/model/energy/phase-energy.js";
 import { chipPower } from "../src/model/energy/chip-power.js";
 import { carbonOf, idlePowerW, throughputTokensPerSec } from "../src/model/energy/carbon.js";
+import { pointEnergyNoPG } from "../src/model/energy/point-energy.js";
 import { readCsv } from "./helpers/neusim-reference.js";
 
 const totals = readCsv(join(import.meta.dirname, "fixtures", "neusim-power", "totals_power.csv"))
@@ -27,18 +28,18 @@ function phaseOf(r: Record<string, string>) {
   const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
   let k = 0;
   const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
-  return { config: compute.config, ops, energy: phaseEnergyNoPG(ops, compute.config, compute.imbalance.hot_experts_on_device) };
+  let stageNs = 0, pipelineNs = 0;
+  for (const op of ops) {
+    if (op.block === "pipeline_ici") pipelineNs += op.timing.execution_time_ns * op.count;
+    else stageNs += op.timing.execution_time_ns * op.count;
+  }
+  return { config: compute.config, ops, compute, stageNs, pipelineNs, energy: phaseEnergyNoPG(ops, compute.config, compute.imbalance.hot_experts_on_device) };
 }
 
 describe("NeuSim carbon, NoPG, the 15 reference configurations x 2 phases", () => {
   it("has 30 rows", () => expect(totals).toHaveLength(30));
   it.each(totals)("$config_id $phase", (r) => {
-    const { config, ops, energy } = phaseOf(r);
-    let stageNs = 0, pipelineNs = 0;
-    for (const op of ops) {
-      if (op.block === "pipeline_ici") pipelineNs += op.timing.execution_time_ns * op.count;
-      else stageNs += op.timing.execution_time_ns * op.count;
-    }
+    const { config, energy, stageNs, pipelineNs } = phaseOf(r);
     const throughput = throughputTokensPerSec(config, stageNs, pipelineNs);
     expect(throughput, "throughput").toBe(Number(r["run_sim.throughput_tokens_per_sec"]));
     const power = chipPower(config.chip);
@@ -73,5 +74,23 @@ describe("carbon idle power of a gated system (any strategy but NoPG)", () => {
         { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: 1, PUE: 1.1, pgStrategy: r.pg_strategy });
       expect(got.idle_power_W, `${r.config_id} ${r.pg_strategy}`).toBe(Number(r["carbon.idle_power_W"]));
     }
+  });
+});
+
+describe("a point's NoPG energy and carbon columns (NeuSim's run-script settings, 3 years)", () => {
+  it.each(totals)("$config_id $phase", (r) => {
+    const { config, ops, compute, stageNs, pipelineNs } = phaseOf(r);
+    // The throughput of NeuSim's composite phase (its all-to-alls are the balanced ones).
+    const got = pointEnergyNoPG({ config, ops, hotExperts: compute.imbalance.hot_experts_on_device, stageNs, pipelineNs });
+    expect(got.energy_per_chip_J).toBe(Number(r["energy.total_energy_J"]));
+    expect(got.hbm_energy_per_chip_J).toBe(Number(r["energy.hbm_energy_J"]));
+    expect(got.static_energy_per_chip_J).toBe(Number(r["energy.total_static_energy_J"]));
+    expect(got.energy_exe_time_ns).toBe(Number(r["energy.total_exe_time_ns"]));
+    expect(got.pg_slowdown).toBe(1);
+    expect(got.throughput_tokens_per_sec).toBe(Number(r["run_sim.throughput_tokens_per_sec"]));
+    expect(got.energy_per_token_J).toBe(1 / Number(r["carbon.lt3.avg_power_efficiency_tkn_per_joule"]));
+    expect(got.operational_carbon_kgCO2e + got.embodied_carbon_kgCO2e).toBe(Number(r["carbon.lt3.avg_total_carbon_kgCO2e"]));
+    expect(got.total_carbon_kgCO2e).toBe(Number(r["carbon.lt3.avg_total_carbon_kgCO2e"]));
+    expect(got.embodied_carbon_kgCO2e).toBe(Number(r["carbon.lt3.embodied_carbon_kgCO2e"]));
   });
 });

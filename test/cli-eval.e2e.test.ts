@@ -92,3 +92,32 @@ describe("moesweep eval --ops", () => {
     expect(out.ops[0].count).toBe(61);
   });
 });
+
+describe("moesweep eval --energy (NeuSim NoPG energy and carbon)", () => {
+  // One chip, EP = 1: the all-to-alls do not depend on f, so this point is NeuSim's own reference
+  // configuration (deepseekv3-671b__tpuv5p__nc1_ep1__in4096_out512, totals_power.csv).
+  const point = [...v3, "--num_chips", "1", "--num_worst_case_experts", "8", "--expert_load_imbalance_factor", "-1", "--input_seqlen", "4096", "--output_seqlen", "512"];
+
+  it("bs 8 decode: NeuSim's energy per chip, 3-year carbon and energy per token, the same doubles", () => {
+    const out = moesweepJson(["eval", ...point, "--phase", "decode", "--global_batch_size", "8", "--energy"]);
+    expect(out.energy_per_chip_J).toBe(6995.656948437843);
+    expect(out.total_carbon_kgCO2e).toBe(1213.9922383813573);
+    expect(out.energy_per_token_J).toBe(1 / 0.4623428289131923);
+    expect(out.pg_slowdown).toBe(1);
+  });
+
+  it("bs 64 prefill, --lifetime_years 1: NeuSim's 1-year carbon", () => {
+    const out = moesweepJson(["eval", ...point, "--phase", "prefill", "--global_batch_size", "64", "--energy", "--lifetime_years", "1"]);
+    expect(out.energy_per_chip_J).toBe(190313.6279726721);
+    expect(out.total_carbon_kgCO2e).toBe(1383.3738486698908);
+    expect(out.embodied_carbon_kgCO2e).toBe(585);
+  });
+
+  it("without --energy there are no energy keys; a bad setting exits 2 naming it and its range", () => {
+    expect(moesweepJson(["eval", ...v3])).not.toHaveProperty("energy_per_chip_J");
+    const r = moesweep(["eval", ...v3, "--energy", "--PUE", "0.5"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--PUE");
+    expect(r.stderr).toContain("from 1 to 10");
+  });
+});

@@ -3,7 +3,9 @@ import type { Argv } from "yargs";
 import { stringify } from "csv-stringify/sync";
 import { FIELD_NAMES } from "../../model/config.js";
 import { evaluate, OP_COLUMNS, OUTPUT_COLUMNS, opRecord } from "../../model/evaluate.js";
+import { NEUSIM_CARBON_DEFAULTS, pointEnergyNoPG } from "../../model/energy/point-energy.js";
 import { configInputFromArgv, withConfigOptions } from "../config-options.js";
+import { numberOption } from "../numeric-options.js";
 import { keyValueLines, table } from "../format.js";
 
 export const evalCommand = {
@@ -14,6 +16,15 @@ export const evalCommand = {
       .option("json", { type: "boolean", default: false, describe: "print one JSON object (same keys as the CSV columns)" })
       .option("ops", { type: "boolean", default: false, describe: "list every operator of the phase instead of the summary" })
       .option("csv", { type: "boolean", default: false, describe: "with --ops: print the operators as CSV" })
+      .option("energy", {
+        type: "boolean", default: false,
+        describe: "add NeuSim's energy and carbon without power gating (NoPG, DVFS off): per-chip phase energy and power, the system's lifetime carbon, energy per token",
+      })
+      .option("lifetime_years", numberOption("lifetime_years", { min: 0, max: 100, minExclusive: true }, "with --energy: years the system runs", NEUSIM_CARBON_DEFAULTS.lifetimeYears))
+      .option("carbon_intensity_kgCO2_per_kWh", numberOption("carbon_intensity_kgCO2_per_kWh", { min: 0, max: 10 }, "with --energy: grid carbon intensity", NEUSIM_CARBON_DEFAULTS.carbonIntensity))
+      .option("utilization_factor", numberOption("utilization_factor", { min: 0, max: 1, minExclusive: true }, "with --energy: duty cycle; the rest of the time the chips idle", NEUSIM_CARBON_DEFAULTS.utilization))
+      .option("PUE", numberOption("PUE", { min: 1, max: 10 }, "with --energy: datacenter power usage effectiveness", NEUSIM_CARBON_DEFAULTS.PUE))
+      .example("$0 eval --phase decode --energy", "energy per chip, power, energy per token and carbon (3 years, NeuSim's run-script settings)")
       .example("$0 eval --phase decode --json", "DeepSeek-V3 on TPU v5p, seed defaults (f = -1, W = 1)")
       .example(
         "$0 eval --num_routed_experts 10 --num_activated_routed_experts_per_token 2 --expert_parallelism_degree 3 --global_batch_size 1 --input_seqlen 64 --json",
@@ -35,12 +46,18 @@ export const evalCommand = {
       }
       return;
     }
+    const energy = argv.energy
+      ? pointEnergyNoPG(
+          { config: ev.config, ops: ev.ops, hotExperts: ev.imbalance.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) },
+          { lifetimeYears: argv.lifetime_years as number, carbonIntensity: argv.carbon_intensity_kgCO2_per_kWh as number, utilization: argv.utilization_factor as number, PUE: argv.PUE as number },
+        )
+      : {};
     if (argv.json) {
-      const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs };
+      const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy };
       process.stdout.write(JSON.stringify(obj, null, 2) + "\n");
       return;
     }
     const outputs = OUTPUT_COLUMNS.map((k) => [k, ev.outputs[k]] as [string, unknown]);
-    process.stdout.write(keyValueLines([["config_key", ev.config_key], ...configEntries, ...outputs]) + "\n");
+    process.stdout.write(keyValueLines([["config_key", ev.config_key], ...configEntries, ...outputs, ...Object.entries(energy)]) + "\n");
   },
 };

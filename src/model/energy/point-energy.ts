@@ -1,0 +1,50 @@
+/**
+ * One design point's energy and carbon as NeuSim reports them without power
+ * gating (NoPG, DVFS off): the per-chip phase energy, the system's lifetime
+ * carbon, and NeuSim's energy per token (1 / avg_power_efficiency_tkn_per_joule,
+ * so it includes PUE and the idle share of the duty cycle). Pure.
+ */
+import type { MoeConfig } from "../config.js";
+import type { TimedOp } from "../evaluate.js";
+import { chipPower } from "./chip-power.js";
+import { carbonOf, throughputTokensPerSec, type CarbonParams } from "./carbon.js";
+import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
+import { phaseEnergyNoPG } from "./phase-energy.js";
+
+/** NeuSim's run-script settings (carbon_analysis_main as run by the reference scripts), lifetime 3 years. */
+export const NEUSIM_CARBON_DEFAULTS: Omit<CarbonParams, "pgStrategy"> = { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: 3, PUE: 1.1 };
+
+export const POINT_ENERGY_COLUMNS = [
+  "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
+  ...ENERGY_COMPONENTS.map((c) => `${c}_energy_per_chip_J` as const),
+  "avg_power_W", "peak_power_W", "energy_exe_time_ns", "pg_slowdown", "throughput_tokens_per_sec", "energy_per_token_J",
+  "operational_carbon_kgCO2e", "embodied_carbon_kgCO2e", "total_carbon_kgCO2e",
+] as const;
+export type PointEnergy = Record<(typeof POINT_ENERGY_COLUMNS)[number], number>;
+
+export interface PhaseOps {
+  config: MoeConfig;
+  ops: readonly TimedOp[];
+  /** Hot experts on the busiest device: NeuSim lists the hot block once per expert. */
+  hotExperts: number;
+  /** Performance model's stage and pipeline-transfer times (ns), for the throughput. */
+  stageNs: number;
+  pipelineNs: number;
+}
+
+export function pointEnergyNoPG(p: PhaseOps, k: Omit<CarbonParams, "pgStrategy"> = NEUSIM_CARBON_DEFAULTS): PointEnergy {
+  const e = phaseEnergyNoPG(p.ops, p.config, p.hotExperts);
+  const throughput = throughputTokensPerSec(p.config, p.stageNs, p.pipelineNs);
+  const slowdown = 1; // NoPG: the energy model's time is the performance model's
+  const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, { ...k, pgStrategy: "NoPG" });
+  const components = Object.fromEntries(ENERGY_COMPONENTS.map((c) => [`${c}_energy_per_chip_J`, e.component_J[c]])) as Record<`${EnergyComponent}_energy_per_chip_J`, number>;
+  return {
+    energy_per_chip_J: e.total_energy_J, static_energy_per_chip_J: e.static_energy_J, dynamic_energy_per_chip_J: e.dynamic_energy_J,
+    ...components,
+    avg_power_W: e.avg_power_W, peak_power_W: e.peak_power_W, energy_exe_time_ns: e.exe_time_ns, pg_slowdown: slowdown,
+    throughput_tokens_per_sec: throughput,
+    energy_per_token_J: 1 / carbon.avg_power_efficiency_tkn_per_joule,
+    operational_carbon_kgCO2e: carbon.operational_carbon_kgCO2e, embodied_carbon_kgCO2e: carbon.embodied_carbon_kgCO2e,
+    total_carbon_kgCO2e: carbon.avg_total_carbon_kgCO2e,
+  };
+}
