@@ -113,6 +113,16 @@ describe("moesweep eval --energy (NeuSim NoPG energy and carbon)", () => {
     expect(out.embodied_carbon_kgCO2e).toBe(585);
   });
 
+  it("the EP group's energy of imbalance: EP 8 decode at the worst case costs 0.92 % more than balanced", () => {
+    const out = moesweepJson(["eval", ...v3, "--phase", "decode", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--global_batch_size", "64", "--energy"]);
+    expect(out.imbalance_energy_overhead).toBe(1.0092441387546032);
+    expect(out.ep_wait_s).toBe(0.03607296);
+    const balanced = moesweepJson(["eval", ...v3, "--phase", "decode", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--global_batch_size", "64",
+      "--expert_load_imbalance_factor", "1", "--energy"]);
+    expect(balanced.imbalance_energy_overhead).toBe(1);
+    expect(out.ep_group_energy_J as number).toBeGreaterThan(balanced.ep_group_energy_J as number);
+  });
+
   it("without --energy there are no energy keys; a bad setting exits 2 naming it and its range", () => {
     expect(moesweepJson(["eval", ...v3])).not.toHaveProperty("energy_per_chip_J");
     const r = moesweep(["eval", ...v3, "--energy", "--PUE", "0.5"]);

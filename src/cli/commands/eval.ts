@@ -4,6 +4,7 @@ import { stringify } from "csv-stringify/sync";
 import { FIELD_NAMES } from "../../model/config.js";
 import { evaluate, OP_COLUMNS, OUTPUT_COLUMNS, opRecord } from "../../model/evaluate.js";
 import { NEUSIM_CARBON_DEFAULTS, pointEnergyNoPG } from "../../model/energy/point-energy.js";
+import { epGroupEnergyNoPG } from "../../model/energy/ep-group-energy.js";
 import { configInputFromArgv, withConfigOptions } from "../config-options.js";
 import { numberOption } from "../numeric-options.js";
 import { keyValueLines, table } from "../format.js";
@@ -52,12 +53,13 @@ export const evalCommand = {
           { lifetimeYears: argv.lifetime_years as number, carbonIntensity: argv.carbon_intensity_kgCO2_per_kWh as number, utilization: argv.utilization_factor as number, PUE: argv.PUE as number },
         )
       : {};
+    const epGroup = argv.energy ? epGroupEnergyNoPG(ev.config, ev.ops, ev.imbalance.hot_experts_on_device, ev.imbalance.effective_expert_load_imbalance_factor) : {};
     if (argv.json) {
-      const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy };
+      const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy, ...epGroup };
       process.stdout.write(JSON.stringify(obj, null, 2) + "\n");
       return;
     }
     const outputs = OUTPUT_COLUMNS.map((k) => [k, ev.outputs[k]] as [string, unknown]);
-    process.stdout.write(keyValueLines([["config_key", ev.config_key], ...configEntries, ...outputs, ...Object.entries(energy)]) + "\n");
+    process.stdout.write(keyValueLines([["config_key", ev.config_key], ...configEntries, ...outputs, ...Object.entries(energy), ...Object.entries(epGroup)]) + "\n");
   },
 };

@@ -1,0 +1,75 @@
+/**
+ * The energy of imbalance across an expert-parallel group (beyond NeuSim,
+ * which times one chip). Under imbalance the busiest device sets the MoE
+ * layers' time; the other EP - 1 devices do their own (mean) share and then
+ * wait for it, paying idle power while they wait. Without power gating a
+ * waiting chip's idle power is NeuSim's carbon-model idle power (its full
+ * static power, SA and VU counted once). Pure.
+ *
+ *   ep_group_energy_J = E_busiest + (EP - 1) x (E_mean + P_idle x (T_busiest - T_mean))
+ *   imbalance_energy_overhead = ep_group_energy_J / (EP x E_mean)
+ *
+ * E and T are one chip's NoPG energy and time over the phase's MoE-layer
+ * operators (MOE_BLOCKS; attention is the same on every device). The mean
+ * device is the same point with balanced experts: the worst-case model at
+ * f = 1, no EPLB. It holds E / EP experts only when EP divides E, so
+ * the columns are defined there and null otherwise. A worst-case point whose
+ * effective factor is already 1 is its own mean device (overhead exactly 1,
+ * not 1 plus the rounding of summing W identical expert rows in another order).
+ */
+import type { MoeConfig } from "../config.js";
+import { evaluateResolved, type TimedOp } from "../evaluate.js";
+import { MOE_BLOCKS } from "../ops/op.js";
+import { chipPower } from "./chip-power.js";
+import { idlePowerW } from "./carbon.js";
+import { phaseEnergyNoPG } from "./phase-energy.js";
+
+export interface EpGroupEnergy {
+  /** One MoE-layer share of the phase (J, one chip): the busiest device, and the mean device. */
+  busiest_device_moe_energy_J: number | null;
+  mean_device_moe_energy_J: number | null;
+  /** Seconds the mean device waits for the busiest one in the phase's MoE layers. */
+  ep_wait_s: number | null;
+  ep_group_energy_J: number | null;
+  imbalance_energy_overhead: number | null;
+}
+
+const isMoe = new Set(MOE_BLOCKS);
+
+function moeShare(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number): { J: number; ns: number } {
+  const moe = ops.filter((op) => isMoe.has(op.block));
+  const e = phaseEnergyNoPG(moe, config, hotExperts);
+  return { J: e.total_energy_J, ns: e.exe_time_ns };
+}
+
+/**
+ * The mean device's configuration: balanced experts. W is kept so that its
+ * operators are listed (and their energies summed) in the busiest device's order.
+ */
+export function balancedConfig(c: MoeConfig): MoeConfig {
+  return { ...c, expert_load_model: "worst_case", expert_load_imbalance_factor: 1, num_redundant_experts: 0, eplb_policy: "none" };
+}
+
+function meanShare(config: MoeConfig): { J: number; ns: number } {
+  const ev = evaluateResolved(balancedConfig(config));
+  return moeShare(ev.ops, ev.config, ev.imbalance.hot_experts_on_device);
+}
+
+const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
+  c.expert_load_model === "worst_case" && c.num_redundant_experts === 0 && effectiveFactor === 1;
+
+/** `effectiveFactor`: the point's effective_expert_load_imbalance_factor. */
+export function epGroupEnergyNoPG(config: MoeConfig, ops: readonly TimedOp[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
+  const EP = config.expert_parallelism_degree;
+  if (config.num_routed_experts % EP !== 0) {
+    return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
+  }
+  const busy = moeShare(ops, config, hotExperts);
+  const mean = isBalanced(config, effectiveFactor) ? busy : meanShare(config);
+  const waitS = (busy.ns - mean.ns) / 1e9;
+  const group = busy.J + (EP - 1) * (mean.J + idlePowerW(config, chipPower(config.chip)) * waitS);
+  return {
+    busiest_device_moe_energy_J: busy.J, mean_device_moe_energy_J: mean.J, ep_wait_s: waitS,
+    ep_group_energy_J: group, imbalance_energy_overhead: group / (EP * mean.J),
+  };
+}
