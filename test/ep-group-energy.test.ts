@@ -39,6 +39,9 @@ describe("anchors (DeepSeek-V3, TPU v5p, tp 8, EP 8, batch 64)", () => {
     expect(g.imbalance_energy_overhead).toBeNull();
     expect(g.ep_group_energy_J).toBeNull();
   });
+  it("is not defined for a dense model (no experts to imbalance)", () => {
+    expect(groupOf({ model: "llama3-8b", phase: "decode" }).imbalance_energy_overhead).toBeNull();
+  });
 });
 
 const EP_DIVIDING_256 = [2, 4, 8, 16, 32, 64];

@@ -13,7 +13,7 @@
  * operators (MOE_BLOCKS; attention is the same on every device). The mean
  * device is the same point with balanced experts: the worst-case model at
  * f = 1, no EPLB. It holds E / EP experts only when EP divides E, so
- * the columns are defined there and null otherwise. A worst-case point whose
+ * the columns are defined there and null otherwise (and for dense models). A worst-case point whose
  * effective factor is already 1 is its own mean device (overhead exactly 1,
  * not 1 plus the rounding of summing W identical expert rows in another order).
  */
@@ -61,7 +61,7 @@ const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
 /** `effectiveFactor`: the point's effective_expert_load_imbalance_factor. */
 export function epGroupEnergyNoPG(config: MoeConfig, ops: readonly TimedOp[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
   const EP = config.expert_parallelism_degree;
-  if (config.num_routed_experts % EP !== 0) {
+  if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) {
     return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
   }
   const busy = moeShare(ops, config, hotExperts);
