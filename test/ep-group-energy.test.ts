@@ -49,13 +49,8 @@ const point = fc.record({
   phase: fc.constantFrom("prefill" as const, "decode" as const),
   ep: fc.constantFrom(...EP_DIVIDING_256),
   W: fc.integer({ min: 1, max: 8 }),
-  /**
-   * Batches (decode's tokens per step) and prompts in multiples of E/K = 32, so a balanced
-   * expert has whole tokens. Below that the model runs every expert on ceil(load) tokens and
-   * the "mean" device is costlier than the mean: see the counterexample test below.
-   */
-  batch: fc.integer({ min: 1, max: 8 }).map((m) => 32 * m),
-  seq: fc.integer({ min: 1, max: 64 }).map((m) => 32 * m),
+  batch: fc.integer({ min: 1, max: 256 }),
+  seq: fc.integer({ min: 1, max: 4096 }),
 });
 
 describe("properties", () => {
@@ -66,31 +61,39 @@ describe("properties", () => {
     expect(g.ep_wait_s).toBe(0);
   });
 
-  fcTest.prop([point, fc.double({ min: 1, max: 32, noNaN: true }), fc.double({ min: 1, max: 32, noNaN: true })], { numRuns: 300 })(
-    "while every expert of the busiest device has tokens: no negative wait, never below 1, non-decreasing in f", (p, a, b) => {
-      const [lo, hi] = a <= b ? [a, b] : [b, a];
-      const at = (f: number) => {
-        const ev = evaluate({ phase: p.phase, expert_parallelism_degree: p.ep, tensor_parallelism_degree: Math.min(p.ep, 8),
-          num_chips: Math.max(p.ep, 8), global_batch_size: p.batch, input_seqlen: p.seq, expert_load_imbalance_factor: f, num_worst_case_experts: p.W });
-        const im = ev.imbalance;
-        fc.pre(im.active_remaining_experts === im.experts_on_busiest_device - im.hot_experts_on_device);
-        return epGroupEnergyNoPG(ev.config, ev.ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor);
-      };
-      const gLo = at(lo), gHi = at(hi);
-      expect(gLo.ep_wait_s!).toBeGreaterThanOrEqual(0);
-      expect(gLo.imbalance_energy_overhead!).toBeGreaterThanOrEqual(1);
-      expect(gHi.imbalance_energy_overhead!).toBeGreaterThanOrEqual(gLo.imbalance_energy_overhead!);
+  fcTest.prop([point, fc.double({ min: 1, max: 32, noNaN: true })], { numRuns: 200 })(
+    "nobody waits a negative time, only the faster side waits, and the group costs at least the devices' own work", (p, f) => {
+      const g = groupOf({ phase: p.phase, expert_parallelism_degree: p.ep, tensor_parallelism_degree: Math.min(p.ep, 8),
+        num_chips: Math.max(p.ep, 8), global_batch_size: p.batch, input_seqlen: p.seq, expert_load_imbalance_factor: f, num_worst_case_experts: p.W });
+      expect(g.ep_wait_s!).toBeGreaterThanOrEqual(0);
+      expect(g.busiest_device_wait_s!).toBeGreaterThanOrEqual(0);
+      expect(Math.min(g.ep_wait_s!, g.busiest_device_wait_s!)).toBe(0);
+      expect(g.ep_group_energy_J!).toBeGreaterThanOrEqual(g.busiest_device_moe_energy_J! + (p.ep - 1) * g.mean_device_moe_energy_J!);
     });
 
-  it("counterexample: when the hot expert leaves some of its device's experts idle, that device is cheaper than a balanced one (overhead < 1)", () => {
+  // Two properties one might expect, "overhead >= 1" and "non-decreasing in f", do not hold in
+  // this cost model; these pin why.
+  it("counterexample to 'overhead >= 1': the hot experts draw tokens from the busiest device's other experts until some idle", () => {
+    const ev = evaluate({ phase: "decode", tensor_parallelism_degree: 2, expert_parallelism_degree: 2, num_chips: 8, global_batch_size: 32, expert_load_imbalance_factor: 32 });
+    const im = ev.imbalance;
+    expect(im.active_remaining_experts).toBeLessThan(im.experts_on_busiest_device - im.hot_experts_on_device);
+    const g = epGroupEnergyNoPG(ev.config, ev.ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor);
+    expect(g.busiest_device_wait_s!).toBeGreaterThan(0);
+    expect(g.imbalance_energy_overhead!).toBeLessThan(1);
+  });
+
+  it("counterexample to 'non-decreasing in f': the busiest device's energy can fall as f rises, about the same tokens in other matmul shapes", () => {
     const at = (f: number) => {
-      const ev = evaluate({ phase: "decode", tensor_parallelism_degree: 2, expert_parallelism_degree: 2, num_chips: 8, global_batch_size: 32, expert_load_imbalance_factor: f });
-      return { g: epGroupEnergyNoPG(ev.config, ev.ops, ev.imbalance.hot_experts_on_device, ev.imbalance.effective_expert_load_imbalance_factor), active: ev.imbalance.active_remaining_experts };
+      const ev = evaluate({ phase: "decode", expert_parallelism_degree: 2, tensor_parallelism_degree: 2, num_chips: 8, global_batch_size: 192,
+        expert_load_imbalance_factor: f, num_worst_case_experts: 3 });
+      const im = ev.imbalance;
+      return { tokens: im.hot_experts_on_device * im.hot_expert_seqlen + im.active_remaining_experts * im.remaining_expert_seqlen,
+        g: epGroupEnergyNoPG(ev.config, ev.ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor) };
     };
-    expect(at(3).active).toBe(127);
-    expect(at(3).g.imbalance_energy_overhead!).toBeGreaterThan(1);
-    expect(at(32).active).toBe(112);
-    expect(at(32).g.imbalance_energy_overhead!).toBeLessThan(0.93);
-    expect(at(32).g.ep_wait_s!).toBeLessThan(0);
+    const [lo, hi] = [at(8.000000008), at(15.05555548527778)];
+    expect([lo.tokens, hi.tokens]).toEqual([3 * 49 + 125 * 6, 3 * 91 + 125 * 5]);
+    expect(hi.g.ep_wait_s!).toBeGreaterThan(lo.g.ep_wait_s!);
+    expect(hi.g.busiest_device_moe_energy_J!).toBeLessThan(lo.g.busiest_device_moe_energy_J!);
+    expect(hi.g.imbalance_energy_overhead!).toBeLessThan(lo.g.imbalance_energy_overhead!);
   });
 });

@@ -1,21 +1,24 @@
 /**
  * The energy of imbalance across an expert-parallel group (beyond NeuSim,
- * which times one chip). Under imbalance the busiest device sets the MoE
- * layers' time; the other EP - 1 devices do their own (mean) share and then
- * wait for it, paying idle power while they wait. Without power gating a
- * waiting chip's idle power is NeuSim's carbon-model idle power (its full
- * static power, SA and VU counted once). Pure.
+ * which times one chip). The MoE layers end when the slowest device ends:
+ * the busiest device (the model's, holding the hot experts) and EP - 1 mean
+ * devices each do their share and then wait, paying idle power while they
+ * wait. Without power gating a waiting chip's idle power is NeuSim's
+ * carbon-model idle power (its full static power, SA and VU counted once). Pure.
  *
- *   ep_group_energy_J = E_busiest + (EP - 1) x (E_mean + P_idle x (T_busiest - T_mean))
+ *   T = max(T_busiest, T_mean)
+ *   ep_group_energy_J = E_busiest + P_idle x (T - T_busiest) + (EP - 1) x (E_mean + P_idle x (T - T_mean))
  *   imbalance_energy_overhead = ep_group_energy_J / (EP x E_mean)
  *
  * E and T are one chip's NoPG energy and time over the phase's MoE-layer
  * operators (MOE_BLOCKS; attention is the same on every device). The mean
  * device is the same point with balanced experts: the worst-case model at
- * f = 1, no EPLB. It holds E / EP experts only when EP divides E, so
- * the columns are defined there and null otherwise (and for dense models). A worst-case point whose
- * effective factor is already 1 is its own mean device (overhead exactly 1,
- * not 1 plus the rounding of summing W identical expert rows in another order).
+ * f = 1, no EPLB. It holds E / EP experts only when EP divides E, so the
+ * columns are defined there and null otherwise (and for dense models). A
+ * worst-case point whose effective factor is already 1 is its own mean device
+ * (overhead exactly 1, not 1 plus the rounding of another summation order).
+ * The model's busiest device can finish first (its hot experts' larger matmuls
+ * tile better), so the max matters.
  */
 import type { MoeConfig } from "../config.js";
 import { evaluateResolved, type TimedOp } from "../evaluate.js";
@@ -28,8 +31,10 @@ export interface EpGroupEnergy {
   /** One MoE-layer share of the phase (J, one chip): the busiest device, and the mean device. */
   busiest_device_moe_energy_J: number | null;
   mean_device_moe_energy_J: number | null;
-  /** Seconds the mean device waits for the busiest one in the phase's MoE layers. */
+  /** Seconds a mean device waits for the busiest one over the phase's MoE layers (0 if it is the slower). */
   ep_wait_s: number | null;
+  /** Seconds the busiest device waits for the mean ones (0 unless they are slower). */
+  busiest_device_wait_s: number | null;
   ep_group_energy_J: number | null;
   imbalance_energy_overhead: number | null;
 }
@@ -62,14 +67,16 @@ const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
 export function epGroupEnergyNoPG(config: MoeConfig, ops: readonly TimedOp[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
   const EP = config.expert_parallelism_degree;
   if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) {
-    return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
+    return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
   }
   const busy = moeShare(ops, config, hotExperts);
   const mean = isBalanced(config, effectiveFactor) ? busy : meanShare(config);
-  const waitS = (busy.ns - mean.ns) / 1e9;
-  const group = busy.J + (EP - 1) * (mean.J + idlePowerW(config, chipPower(config.chip)) * waitS);
+  const endNs = Math.max(busy.ns, mean.ns);
+  const meanWaitS = (endNs - mean.ns) / 1e9, busyWaitS = (endNs - busy.ns) / 1e9;
+  const idleW = idlePowerW(config, chipPower(config.chip));
+  const group = busy.J + idleW * busyWaitS + (EP - 1) * (mean.J + idleW * meanWaitS);
   return {
-    busiest_device_moe_energy_J: busy.J, mean_device_moe_energy_J: mean.J, ep_wait_s: waitS,
+    busiest_device_moe_energy_J: busy.J, mean_device_moe_energy_J: mean.J, ep_wait_s: meanWaitS, busiest_device_wait_s: busyWaitS,
     ep_group_energy_J: group, imbalance_energy_overhead: group / (EP * mean.J),
   };
 }
