@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     planTime();
     routingCost();
     modelCost();
+    energyCost();
   }
   if (rssPoints > 0) await peakRss(rssPoints, workers);
 }
@@ -158,6 +159,28 @@ function modelCost(): void {
     const us = rate(m);
     console.log(`  ${m}: ${us.toFixed(1)} us = ${(us / ds).toFixed(2)}x DeepSeek's (goal for GQA MoE <= 1.5x)`);
   }
+}
+
+/** Per-point cost of the energy columns (opt-in through `columns:`), on the same sweep with and without them, in-process. */
+function energyCost(): void {
+  const rate = (columns: string[]) => {
+    const plan = new SweepPlan(resolveSpec({
+      name: "bench-energy", base: { num_chips: 16, tensor_parallelism_degree: 16 }, columns,
+      grid: { global_batch_size: { from: 1, to: 8, step: 1 }, input_seqlen: [512, 4096], phase: ["prefill", "decode"], expert_parallelism_degree: [4, 16], expert_load_imbalance_factor: [1, 4, -1] },
+    }));
+    evaluateRange(plan, 0, Math.min(plan.total, 200)); // warm
+    const t0 = performance.now();
+    evaluateRange(plan, 0, plan.total);
+    return ((performance.now() - t0) * 1000) / plan.total;
+  };
+  const timeOnly = rate(["phase_time_ns"]);
+  const energy = rate(["phase_time_ns", "energy_per_chip_J", "total_carbon_kgCO2e"]);
+  const group = rate(["phase_time_ns", "energy_per_chip_J", "imbalance_energy_overhead"]);
+  console.log(`
+energy columns, per point (${fmt(8 * 2 * 2 * 2 * 3)} points, deepseekv3-671b), in-process:`);
+  console.log(`  time only: ${timeOnly.toFixed(1)} us`);
+  console.log(`  + NoPG energy and carbon: ${energy.toFixed(1)} us = ${(energy / timeOnly).toFixed(2)}x (goal <= 1.5x)`);
+  console.log(`  + the EP group's energy of imbalance: ${group.toFixed(1)} us = ${(group / timeOnly).toFixed(2)}x`);
 }
 
 /** Planning is lazy: a 1e9-point plan costs what its first points cost. */

@@ -6,6 +6,7 @@
 import { stringify } from "csv-stringify/sync";
 import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/config.js";
 import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
+import { energyOutputs, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
 
 export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
@@ -89,7 +90,7 @@ export function csvText(rows: readonly (readonly unknown[])[]): string {
 interface Point {
   config: MoeConfig;
   key: string;
-  outputs: Outputs;
+  outputs: Outputs | (Outputs & EnergyOutputs);
 }
 type Getter = (p: Point, index: number) => unknown;
 
@@ -103,7 +104,7 @@ function getters(plan: SweepPlan): Getter[] {
       if (col === "point_index") return (_p, i) => i;
       if (col === "config_key") return (p) => p.key;
       if (fields.has(col)) return (p) => p.config[col as keyof MoeConfig];
-      return (p) => p.outputs[col as keyof Outputs];
+      return (p) => (p.outputs as Record<string, unknown>)[col];
     });
     gettersCache.set(plan, g);
   }
@@ -134,7 +135,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         }
         counts.out_of_memory++;
       }
-      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs };
+      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs: plan.wantsEnergy ? { ...outputs, ...energyOutputs(config) } : outputs };
       const row = new Array<unknown>(g.length);
       for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
       resultsCsv += csvLine(row);

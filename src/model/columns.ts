@@ -5,6 +5,7 @@
  */
 import { FIELD_BY_NAME, type FieldSpec } from "./config.js";
 import { OUTPUT_COLUMNS, type OutputColumn } from "./evaluate.js";
+import { ENERGY_COLUMNS, ENERGY_DOCS, type EnergyColumn } from "./energy/energy-columns.js";
 
 export type ColumnType = "int" | "double" | "bool" | "string";
 
@@ -80,12 +81,14 @@ export function columnDoc(name: string): ColumnDoc | undefined {
   if (f) return { name, type: fieldType(f), unit: fieldUnit(name), meaning: f.describe, kind: "config" };
   const o = OUTPUT_DOCS[name as OutputColumn];
   if (o) return { name, type: o[0], unit: o[1], meaning: o[2], kind: "output" };
+  const e = ENERGY_DOCS[name as EnergyColumn];
+  if (e) return { name, type: e[0], unit: e[1], meaning: `${e[2]} (written only when columns: names it)`, kind: "output" };
   return undefined;
 }
 
 /** Every column results.csv can have, in the order it writes them (config fields: registry order). */
 export function allColumnDocs(): ColumnDoc[] {
-  return ["point_index", "config_key", ...FIELD_BY_NAME.keys(), ...OUTPUT_COLUMNS].map((n) => columnDoc(n)!);
+  return ["point_index", "config_key", ...FIELD_BY_NAME.keys(), ...OUTPUT_COLUMNS, ...ENERGY_COLUMNS].map((n) => columnDoc(n)!);
 }
 
 /** The README's data dictionary table (a test keeps the README equal to it). */

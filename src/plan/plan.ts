@@ -10,6 +10,7 @@
 import { compileExpression } from "filtrex";
 import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { neusimVerdict } from "../model/neusim-rules.js";
 import { registerConfigFiles } from "../model/catalog/neusim-files.js";
 import { SpecError, type ResolvedSpec } from "../spec/resolved.js";
@@ -27,6 +28,8 @@ export class SweepPlan {
   readonly recordedFields: FieldName[];
   /** Every CSV column, in order. */
   readonly columns: string[];
+  /** The chosen columns include energy outputs. */
+  readonly wantsEnergy: boolean;
   private readonly radices: number[];
   private readonly filters: { text: string; fn: Filter }[];
   private readonly needsVerdict: boolean;
@@ -52,7 +55,10 @@ export class SweepPlan {
     const named = new Set<string>([...ALWAYS_RECORDED, ...Object.keys(spec.base), ...spec.axes.flatMap((a) => a.fields)]);
     this.recordedFields = FIELDS.map((f) => f.name).filter((n) => named.has(n));
     // Identity first, always (the config fields too: a row must say what it measures), then the chosen outputs.
-    const outputs = spec.columns ? OUTPUT_COLUMNS.filter((c) => spec.columns!.includes(c)) : OUTPUT_COLUMNS;
+    // Energy columns cost an operator list per point: written only when `columns:` names them.
+    const energy = spec.columns ? ENERGY_COLUMNS.filter((c) => spec.columns!.includes(c)) : [];
+    const outputs = [...(spec.columns ? OUTPUT_COLUMNS.filter((c) => spec.columns!.includes(c)) : OUTPUT_COLUMNS), ...energy];
+    this.wantsEnergy = energy.length > 0;
     this.columns = ["point_index", ...(spec.config_key === false ? [] : ["config_key"]), ...this.recordedFields, ...outputs];
     this.needsVerdict = spec.where.some((w) => /\bneusim_(valid|reason)\b/.test(w));
     this.filters = spec.where.map((text, i) => {

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parse } from "csv-parse";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { FIELD_BY_NAME } from "../model/config.js";
 import { InputError } from "../errors.js";
 import { readManifest, RESULTS, runFilesMismatch } from "../engine/manifest.js";
@@ -130,7 +131,7 @@ export async function compareResults(baselineArg: string, candidateArg: string, 
         throw new CompareInputError(`the result sets have different columns (only in baseline: ${missing.join(", ") || "-"}; only in candidate: ${extra.join(", ") || "-"})`);
       }
       for (const c of opts.by) if (!candHeader.includes(c)) throw new CompareInputError(`--by ${c}: no such column; columns: ${candHeader.join(", ")}`);
-      const outputs = new Set<string>(OUTPUT_COLUMNS.filter((c) => c !== "out_of_memory"));
+      const outputs = new Set<string>([...OUTPUT_COLUMNS.filter((c) => c !== "out_of_memory"), ...ENERGY_COLUMNS]);
       metrics = opts.metrics ?? candHeader.filter((c) => outputs.has(c));
       for (const m of metrics) if (!candHeader.includes(m)) throw new CompareInputError(`--metrics ${m}: no such column; columns: ${candHeader.join(", ")}`);
       configCols = candHeader.map((c, i) => [c, i] as [string, number]).filter(([c]) => FIELD_BY_NAME.has(c));

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { FIELDS, type FieldSpec } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
+import { ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 
 function valueSchema(spec: FieldSpec): z.ZodType {
   switch (spec.kind) {
@@ -46,7 +47,7 @@ for (const spec of FIELDS) {
   zipShape[spec.name] = list.optional();
 }
 
-export const COLUMN_CHOICES = ["point_index", "config_key", ...FIELDS.map((f) => f.name), ...OUTPUT_COLUMNS] as const;
+export const COLUMN_CHOICES = ["point_index", "config_key", ...FIELDS.map((f) => f.name), ...OUTPUT_COLUMNS, ...ENERGY_COLUMNS] as const;
 
 export const sweepSpecSchema = z.object({
   name: z.string().max(100, "at most 100 characters (it names the output folder)").regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' (it names the output folder)"),
@@ -56,7 +57,7 @@ export const sweepSpecSchema = z.object({
   zip: z.array(z.object(zipShape).strict()).default([]),
   where: z.union([z.string(), z.array(z.string())]).default([]),
   columns: z.array(z.enum(COLUMN_CHOICES)).min(1).optional()
-    .describe("which model outputs to write (default: all); point_index, config_key and the config fields are always written"),
+    .describe("which model outputs to write (default: all but the energy columns, which are written only when named); point_index, config_key and the config fields are always written"),
   keep: z.enum(["all", "fits"]).optional().describe("all (default): every evaluated point; fits: leave out points that do not fit in HBM (counted as out of memory in the manifest)"),
   config_key: z.boolean().optional().describe("write the config_key column (default true); false saves a hash per point, but compare needs it"),
 }).strict();

@@ -1,0 +1,57 @@
+/** End-to-end: a sweep writes the energy columns when `columns:` names them, equal to `eval --energy`. */
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { moesweep, moesweepJson } from "./helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "moesweep-energy-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const point = ["--phase", "decode", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--global_batch_size", "64"];
+
+function run(spec: string, name: string): Record<string, string>[] {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, spec);
+  const r = moesweep(["run", file, "--out", join(dir, name), "--workers", "2"]);
+  expect(r.status, r.stderr).toBe(0);
+  return parse(readFileSync(join(dir, name, "results.csv"), "utf8"), { columns: true }) as Record<string, string>[];
+}
+
+describe("energy columns in a sweep", () => {
+  const rows = run(`name: energy
+base: { phase: decode, tensor_parallelism_degree: 8, expert_parallelism_degree: 8, global_batch_size: 64 }
+grid: { expert_load_imbalance_factor: [1, 4, -1] }
+columns: [phase_time_ns, energy_per_chip_J, energy_per_token_J, total_carbon_kgCO2e, ep_wait_s, imbalance_energy_overhead]
+`, "energy");
+
+  it("has the named columns, one row per f", () => {
+    expect(rows).toHaveLength(3);
+    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(["energy_per_chip_J", "imbalance_energy_overhead", "phase_time_ns"]));
+    expect(Object.keys(rows[0])).not.toContain("avg_power_W");
+  });
+
+  it("every value is eval --energy's, to the last digit", () => {
+    for (const row of rows) {
+      const ev = moesweepJson(["eval", ...point, "--expert_load_imbalance_factor", row.expert_load_imbalance_factor, "--energy"]);
+      for (const c of ["energy_per_chip_J", "energy_per_token_J", "total_carbon_kgCO2e", "ep_wait_s", "imbalance_energy_overhead"]) {
+        expect(Number(row[c]), `f = ${row.expert_load_imbalance_factor} ${c}`).toBe(ev[c]);
+      }
+    }
+  });
+
+  it("balanced: overhead 1; the worst case: NeuSim-model anchor 1.0092441387546032", () => {
+    const byF = new Map(rows.map((r) => [r.expert_load_imbalance_factor, r]));
+    expect(byF.get("1")!.imbalance_energy_overhead).toBe("1");
+    expect(Number(byF.get("-1")!.imbalance_energy_overhead)).toBe(1.0092441387546032);
+  });
+
+  it("a sweep that does not name them writes no energy columns", () => {
+    const plain = run(`name: plain
+base: { phase: decode }
+grid: { expert_load_imbalance_factor: [1, -1] }
+`, "plain");
+    expect(Object.keys(plain[0])).not.toContain("energy_per_chip_J");
+    expect(Object.keys(plain[0])).toContain("phase_time_ns");
+  });
+});
