@@ -15,7 +15,8 @@ export interface ColumnDoc {
   /** "" when the value is a count, a ratio or a name. */
   unit: string;
   meaning: string;
-  kind: "identity" | "config" | "output";
+  /** energy: an output written only when the spec's `columns:` names it. */
+  kind: "identity" | "config" | "output" | "energy";
 }
 
 const OUTPUT_DOCS: Record<OutputColumn, [ColumnType, string, string]> = {
@@ -82,7 +83,7 @@ export function columnDoc(name: string): ColumnDoc | undefined {
   const o = OUTPUT_DOCS[name as OutputColumn];
   if (o) return { name, type: o[0], unit: o[1], meaning: o[2], kind: "output" };
   const e = ENERGY_DOCS[name as EnergyColumn];
-  if (e) return { name, type: e[0], unit: e[1], meaning: `${e[2]} (written only when columns: names it)`, kind: "output" };
+  if (e) return { name, type: e[0], unit: e[1], meaning: `${e[2]} (written only when columns: names it)`, kind: "energy" };
   return undefined;
 }
 
