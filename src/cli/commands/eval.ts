@@ -3,8 +3,8 @@ import type { Argv } from "yargs";
 import { stringify } from "csv-stringify/sync";
 import { FIELD_NAMES } from "../../model/config.js";
 import { evaluate, OP_COLUMNS, OUTPUT_COLUMNS, opRecord } from "../../model/evaluate.js";
-import { NEUSIM_CARBON_DEFAULTS, pointEnergyNoPG } from "../../model/energy/point-energy.js";
-import { epGroupEnergyNoPG } from "../../model/energy/ep-group-energy.js";
+import { NEUSIM_CARBON_DEFAULTS } from "../../model/energy/point-energy.js";
+import { energyOf } from "../../model/energy/energy-columns.js";
 import { configInputFromArgv, withConfigOptions } from "../config-options.js";
 import { numberOption } from "../numeric-options.js";
 import { keyValueLines, table } from "../format.js";
@@ -19,7 +19,7 @@ export const evalCommand = {
       .option("csv", { type: "boolean", default: false, describe: "with --ops: print the operators as CSV" })
       .option("energy", {
         type: "boolean", default: false,
-        describe: "add NeuSim's energy and carbon without power gating (NoPG, DVFS off): per-chip phase energy and power, the system's lifetime carbon, energy per token",
+        describe: "add NeuSim's energy and carbon without power gating (NoPG, DVFS off): per-chip phase energy and power, the system's lifetime carbon, energy per token, and the EP group's energy of imbalance (the data dictionary's energy columns)",
       })
       .option("lifetime_years", numberOption("lifetime_years", { min: 0, max: 100, minExclusive: true }, "with --energy: years the system runs", NEUSIM_CARBON_DEFAULTS.lifetimeYears))
       .option("carbon_intensity_kgCO2_per_kWh", numberOption("carbon_intensity_kgCO2_per_kWh", { min: 0, max: 10 }, "with --energy: grid carbon intensity", NEUSIM_CARBON_DEFAULTS.carbonIntensity))
@@ -48,18 +48,15 @@ export const evalCommand = {
       return;
     }
     const energy = argv.energy
-      ? pointEnergyNoPG(
-          { config: ev.config, ops: ev.ops, hotExperts: ev.imbalance.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) },
-          { lifetimeYears: argv.lifetime_years as number, carbonIntensity: argv.carbon_intensity_kgCO2_per_kWh as number, utilization: argv.utilization_factor as number, PUE: argv.PUE as number },
-        )
+      ? energyOf(ev, { lifetimeYears: argv.lifetime_years as number, carbonIntensity: argv.carbon_intensity_kgCO2_per_kWh as number,
+        utilization: argv.utilization_factor as number, PUE: argv.PUE as number })
       : {};
-    const epGroup = argv.energy ? epGroupEnergyNoPG(ev.config, ev.ops, ev.imbalance.hot_experts_on_device, ev.imbalance.effective_expert_load_imbalance_factor) : {};
     if (argv.json) {
-      const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy, ...epGroup };
+      const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy };
       process.stdout.write(JSON.stringify(obj, null, 2) + "\n");
       return;
     }
     const outputs = OUTPUT_COLUMNS.map((k) => [k, ev.outputs[k]] as [string, unknown]);
-    process.stdout.write(keyValueLines([["config_key", ev.config_key], ...configEntries, ...outputs, ...Object.entries(energy), ...Object.entries(epGroup)]) + "\n");
+    process.stdout.write(keyValueLines([["config_key", ev.config_key], ...configEntries, ...outputs, ...Object.entries(energy)]) + "\n");
   },
 };

@@ -5,9 +5,10 @@
  * so a sweep computes them only when its `columns:` asks for one. Pure.
  */
 import type { MoeConfig } from "../config.js";
-import { evaluateResolved } from "../evaluate.js";
+import { evaluateResolved, type Evaluation } from "../evaluate.js";
+import type { CarbonParams } from "./carbon.js";
 import { epGroupEnergyNoPG, type EpGroupEnergy } from "./ep-group-energy.js";
-import { pointEnergyNoPG, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
+import { NEUSIM_CARBON_DEFAULTS, pointEnergyNoPG, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
 
 export const EP_GROUP_COLUMNS = [
   "busiest_device_moe_energy_J", "mean_device_moe_energy_J", "ep_wait_s", "busiest_device_wait_s", "ep_group_energy_J", "imbalance_energy_overhead",
@@ -45,12 +46,14 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   imbalance_energy_overhead: ["double", "", "ep_group_energy_J over a balanced group's (EP x the mean device's); 1 when balanced"],
 };
 
-/** The energy outputs of one point, at NeuSim's carbon defaults. */
-export function energyOutputs(config: MoeConfig): EnergyOutputs {
-  const ev = evaluateResolved(config);
-  const im = ev.imbalance;
+/** The energy outputs of an evaluated point (`eval --energy`). */
+export function energyOf(ev: Evaluation, carbon: Omit<CarbonParams, "pgStrategy"> = NEUSIM_CARBON_DEFAULTS): EnergyOutputs {
+  const { config, ops, imbalance: im } = ev;
   return {
-    ...pointEnergyNoPG({ config, ops: ev.ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
-    ...epGroupEnergyNoPG(config, ev.ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
+    ...pointEnergyNoPG({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }, carbon),
+    ...epGroupEnergyNoPG(config, ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
   };
 }
+
+/** The energy outputs of one sweep point, at NeuSim's carbon defaults. */
+export const energyOutputs = (config: MoeConfig): EnergyOutputs => energyOf(evaluateResolved(config));
