@@ -127,7 +127,7 @@ describe("moesweep eval --energy (NeuSim NoPG energy and carbon)", () => {
     expect(moesweepJson(["eval", ...v3])).not.toHaveProperty("energy_per_chip_J");
     const r = moesweep(["eval", ...v3, "--energy", "--PUE", "0.5"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--PUE");
+    expect(r.stderr).toContain("PUE = 0.5");
     expect(r.stderr).toContain("from 1 to 10");
   });
 });

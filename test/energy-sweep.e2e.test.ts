@@ -46,6 +46,21 @@ columns: [phase_time_ns, energy_per_chip_J, energy_per_token_J, total_carbon_kgC
     expect(Number(byF.get("-1")!.imbalance_energy_overhead)).toBe(1.0092441387546032);
   });
 
+  it("the carbon settings are config fields: sweeping lifetime_years gives NeuSim's 1- and 3-year carbon", () => {
+    // NeuSim's reference deepseekv3-671b__tpuv5p__nc1_ep1__in4096_out512__bs8, decode (totals_power.csv).
+    const life = run(`name: lifetime
+base: { phase: decode, num_chips: 1, global_batch_size: 8, input_seqlen: 4096, output_seqlen: 512, num_worst_case_experts: 8 }
+grid: { lifetime_years: [1, 3] }
+columns: [energy_per_chip_J, total_carbon_kgCO2e]
+`, "lifetime");
+    expect(life.map((r) => Number(r.total_carbon_kgCO2e))).toEqual([794.6640794604524, 1213.9922383813573]);
+    expect(life.map((r) => Number(r.energy_per_chip_J))).toEqual([6995.656948437843, 6995.656948437843]);
+    expect(life[0].config_key).not.toBe(life[1].config_key);
+    // At its default (3) the field is left out of the key: the same key as a point that does not name it.
+    expect(life[1].config_key).toBe(moesweepJson(["eval", "--phase", "decode", "--num_chips", "1", "--global_batch_size", "8", "--input_seqlen", "4096",
+      "--output_seqlen", "512", "--num_worst_case_experts", "8"]).config_key);
+  });
+
   it("a sweep that does not name them writes no energy columns", () => {
     const plain = run(`name: plain
 base: { phase: decode }

@@ -13,6 +13,7 @@ const GROUP_TITLES: Record<FieldGroup, string> = {
   routing: "Routing models and EPLB:",
   model: "Model architecture (defaults from --model):",
   chip: "Chip (defaults from --chip):",
+  energy: "Energy and carbon (with eval --energy or the energy columns):",
 };
 
 export function withConfigOptions<T>(y: Argv<T>): Argv<T> {

@@ -17,7 +17,15 @@ export type Phase = "prefill" | "decode";
 export const PHASES: readonly Phase[] = ["prefill", "decode"];
 
 /** One design point. The routing fields (expected-case loads, EPLB) come from RoutingFields; their defaults are the seed's worst case without EPLB. */
-export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name">, RoutingFields {
+/** NeuSim's carbon analysis settings (the energy columns use them; they change no time). */
+export interface CarbonFields {
+  carbon_intensity_kgCO2_per_kWh: number;
+  utilization_factor: number;
+  lifetime_years: number;
+  PUE: number;
+}
+
+export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name">, RoutingFields, CarbonFields {
   model: string;
   chip: string;
   phase: Phase;
@@ -34,7 +42,7 @@ export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name">, RoutingFie
 
 export type FieldName = keyof MoeConfig;
 type FieldKind = "int" | "number" | "string" | "bool";
-export type FieldGroup = "identity" | "workload" | "parallelism" | "imbalance" | "routing" | "model" | "chip";
+export type FieldGroup = "identity" | "workload" | "parallelism" | "imbalance" | "routing" | "model" | "chip" | "energy";
 
 export interface FieldSpec {
   name: FieldName;
@@ -121,6 +129,10 @@ export const FIELDS: readonly FieldSpec[] = [
   f("dcn_bw_GBps", "number", "chip", "DCN bandwidth (GB/s)", { min: 1e-9, max: 1e9 }),
   f("ICI_topology", "string", "chip", "ICI torus shape", { choices: ["TORUS_2D", "TORUS_3D"] }),
   f("use_vu_for_small_matmul", "bool", "chip", "run small matmuls on the vector units when faster"),
+  f("carbon_intensity_kgCO2_per_kWh", "number", "energy", "grid carbon intensity (kgCO2e/kWh)", { min: 0, max: 10 }),
+  f("utilization_factor", "number", "energy", "duty cycle: the share of the lifetime the chips run this phase; they idle the rest", { min: 0.001, max: 1 }),
+  f("lifetime_years", "number", "energy", "years the system runs (its carbon is counted over them)", { min: 0.001, max: 100 }),
+  f("PUE", "number", "energy", "datacenter power usage effectiveness", { min: 1, max: 10 }),
 ];
 
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((s) => [s.name, s]));
@@ -145,8 +157,12 @@ const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_ex
  * Fields added after config keys were first published, with the value every older
  * key implied: at that value they are left out of config_key, so older keys stand.
  */
+/** NeuSim's run-script carbon settings (carbon_analysis_main as its scripts run it), 3-year lifetime. */
+export const CARBON_DEFAULTS: Readonly<CarbonFields> = { carbon_intensity_kgCO2_per_kWh: 0.0624, utilization_factor: 0.6, lifetime_years: 3, PUE: 1.1 };
+
 const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = {
   ffn_type: "deepseek_moe", gqa_in_operators: false, attention_type: "mla", first_k_dense_layers: 0, moe_layer_interval: 1,
+  ...CARBON_DEFAULTS,
 };
 
 /** Routing defaults: the seed's worst case, no EPLB. Left out of config_key at these values, so older keys stand. */
@@ -240,6 +256,7 @@ export function mergeConfig(input: ConfigInput): Record<string, unknown> {
     expert_parallelism_degree: 1,
     ...IMBALANCE_DEFAULTS,
     ...ROUTING_DEFAULTS,
+    ...CARBON_DEFAULTS,
     ...model,
     ...chipFields,
     ...input,

@@ -3,10 +3,8 @@ import type { Argv } from "yargs";
 import { stringify } from "csv-stringify/sync";
 import { FIELD_NAMES } from "../../model/config.js";
 import { evaluate, OP_COLUMNS, OUTPUT_COLUMNS, opRecord } from "../../model/evaluate.js";
-import { NEUSIM_CARBON_DEFAULTS } from "../../model/energy/point-energy.js";
 import { energyOf } from "../../model/energy/energy-columns.js";
 import { configInputFromArgv, withConfigOptions } from "../config-options.js";
-import { numberOption } from "../numeric-options.js";
 import { keyValueLines, table } from "../format.js";
 
 export const evalCommand = {
@@ -21,10 +19,6 @@ export const evalCommand = {
         type: "boolean", default: false,
         describe: "add NeuSim's energy and carbon without power gating (NoPG, DVFS off): per-chip phase energy and power, the system's lifetime carbon, energy per token, and the EP group's energy of imbalance (the data dictionary's energy columns)",
       })
-      .option("lifetime_years", numberOption("lifetime_years", { min: 0, max: 100, minExclusive: true }, "with --energy: years the system runs", NEUSIM_CARBON_DEFAULTS.lifetimeYears))
-      .option("carbon_intensity_kgCO2_per_kWh", numberOption("carbon_intensity_kgCO2_per_kWh", { min: 0, max: 10 }, "with --energy: grid carbon intensity", NEUSIM_CARBON_DEFAULTS.carbonIntensity))
-      .option("utilization_factor", numberOption("utilization_factor", { min: 0, max: 1, minExclusive: true }, "with --energy: duty cycle; the rest of the time the chips idle", NEUSIM_CARBON_DEFAULTS.utilization))
-      .option("PUE", numberOption("PUE", { min: 1, max: 10 }, "with --energy: datacenter power usage effectiveness", NEUSIM_CARBON_DEFAULTS.PUE))
       .example("$0 eval --phase decode --energy", "energy per chip, power, energy per token and carbon (3 years, NeuSim's run-script settings)")
       .example("$0 eval --phase decode --json", "DeepSeek-V3 on TPU v5p, seed defaults (f = -1, W = 1)")
       .example(
@@ -47,10 +41,7 @@ export const evalCommand = {
       }
       return;
     }
-    const energy = argv.energy
-      ? energyOf(ev, { lifetimeYears: argv.lifetime_years as number, carbonIntensity: argv.carbon_intensity_kgCO2_per_kWh as number,
-        utilization: argv.utilization_factor as number, PUE: argv.PUE as number })
-      : {};
+    const energy = argv.energy ? energyOf(ev) : {};
     if (argv.json) {
       const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy };
       process.stdout.write(JSON.stringify(obj, null, 2) + "\n");

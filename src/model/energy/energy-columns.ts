@@ -1,14 +1,12 @@
 /**
- * A sweep point's energy outputs: NeuSim's NoPG energy and carbon (NeuSim's
- * run-script carbon settings, 3-year lifetime) and the EP group's energy of
- * imbalance. They need the operator list (the energy model is per operator),
+ * A sweep point's energy outputs: NeuSim's NoPG energy and carbon (at the
+ * point's carbon fields) and the EP group's energy of imbalance. They need the operator list (the energy model is per operator),
  * so a sweep computes them only when its `columns:` asks for one. Pure.
  */
 import type { MoeConfig } from "../config.js";
 import { evaluateResolved, type Evaluation } from "../evaluate.js";
-import type { CarbonParams } from "./carbon.js";
 import { epGroupEnergyNoPG, type EpGroupEnergy } from "./ep-group-energy.js";
-import { NEUSIM_CARBON_DEFAULTS, pointEnergyNoPG, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
+import { pointEnergyNoPG, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
 
 export const EP_GROUP_COLUMNS = [
   "busiest_device_moe_energy_J", "mean_device_moe_energy_J", "ep_wait_s", "busiest_device_wait_s", "ep_group_energy_J", "imbalance_energy_overhead",
@@ -34,8 +32,8 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   energy_exe_time_ns: ["double", "ns", "the energy model's phase time (one pipeline stage)"],
   pg_slowdown: ["double", "", "power-gating slowdown (1: no power gating)"],
   throughput_tokens_per_sec: ["double", "tokens/s", "the system's throughput (NeuSim run_sim)"],
-  energy_per_token_J: ["double", "J/token", "NeuSim's 1 / avg_power_efficiency_tkn_per_joule: system average power x PUE over useful tokens (idle share and PUE included; u 0.6, PUE 1.1)"],
-  operational_carbon_kgCO2e: ["double", "kgCO2e", "the system's grid carbon over 3 years (0.0624 kgCO2e/kWh, u 0.6, PUE 1.1)"],
+  energy_per_token_J: ["double", "J/token", "NeuSim's 1 / avg_power_efficiency_tkn_per_joule: system average power x PUE over useful tokens (idle share and PUE included)"],
+  operational_carbon_kgCO2e: ["double", "kgCO2e", "the system's grid carbon over lifetime_years (carbon_intensity_kgCO2_per_kWh, utilization_factor, PUE)"],
   embodied_carbon_kgCO2e: ["double", "kgCO2e", "the chips' manufacturing carbon"],
   total_carbon_kgCO2e: ["double", "kgCO2e", "operational + embodied"],
   busiest_device_moe_energy_J: ["double", "J", "the busiest device's NoPG energy over the phase's MoE-layer operators (null: EP does not divide E, or a dense model)"],
@@ -46,14 +44,15 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   imbalance_energy_overhead: ["double", "", "ep_group_energy_J over a balanced group's (EP x the mean device's); 1 when balanced"],
 };
 
-/** The energy outputs of an evaluated point (`eval --energy`). */
-export function energyOf(ev: Evaluation, carbon: Omit<CarbonParams, "pgStrategy"> = NEUSIM_CARBON_DEFAULTS): EnergyOutputs {
+/** The energy outputs of an evaluated point (`eval --energy`), at its carbon settings. */
+export function energyOf(ev: Evaluation): EnergyOutputs {
   const { config, ops, imbalance: im } = ev;
+  const carbon = { carbonIntensity: config.carbon_intensity_kgCO2_per_kWh, utilization: config.utilization_factor, lifetimeYears: config.lifetime_years, PUE: config.PUE };
   return {
     ...pointEnergyNoPG({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }, carbon),
     ...epGroupEnergyNoPG(config, ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
   };
 }
 
-/** The energy outputs of one sweep point, at NeuSim's carbon defaults. */
+/** The energy outputs of one sweep point. */
 export const energyOutputs = (config: MoeConfig): EnergyOutputs => energyOf(evaluateResolved(config));

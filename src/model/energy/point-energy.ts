@@ -4,15 +4,18 @@
  * carbon, and NeuSim's energy per token (1 / avg_power_efficiency_tkn_per_joule,
  * so it includes PUE and the idle share of the duty cycle). Pure.
  */
-import type { MoeConfig } from "../config.js";
+import { CARBON_DEFAULTS, type MoeConfig } from "../config.js";
 import type { TimedOp } from "../evaluate.js";
 import { chipPower } from "./chip-power.js";
 import { carbonOf, throughputTokensPerSec, type CarbonParams } from "./carbon.js";
 import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
 import { phaseEnergyNoPG } from "./phase-energy.js";
 
-/** NeuSim's run-script settings (carbon_analysis_main as run by the reference scripts), lifetime 3 years. */
-export const NEUSIM_CARBON_DEFAULTS: Omit<CarbonParams, "pgStrategy"> = { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: 3, PUE: 1.1 };
+/** The config's carbon defaults (NeuSim's run-script settings, 3 years) as carbon parameters. */
+export const NEUSIM_CARBON_DEFAULTS: Omit<CarbonParams, "pgStrategy"> = {
+  carbonIntensity: CARBON_DEFAULTS.carbon_intensity_kgCO2_per_kWh, utilization: CARBON_DEFAULTS.utilization_factor,
+  lifetimeYears: CARBON_DEFAULTS.lifetime_years, PUE: CARBON_DEFAULTS.PUE,
+};
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
