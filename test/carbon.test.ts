@@ -6,34 +6,24 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { evaluate } from "../src/model/evaluate.js";
 import { phaseEnergyNoPG } from "../src/model/energy/phase-energy.js";
 import { chipPower } from "../src/model/energy/chip-power.js";
 import { carbonOf, idlePowerW, throughputTokensPerSec } from "../src/model/energy/carbon.js";
 import { pointEnergyNoPG } from "../src/model/energy/point-energy.js";
-import { readCsv } from "./helpers/neusim-reference.js";
+import { neusimPowerReferencePhase, powerRowConfig, readCsv } from "./helpers/neusim-reference.js";
 
 const totals = readCsv(join(import.meta.dirname, "fixtures", "neusim-power", "totals_power.csv"))
   .filter((r) => r.pg_strategy === "NoPG" && r.set === "reference");
 
-/** NeuSim's reference phase: compute ops at the worst-case load, all-to-alls at the balanced one (as in energy.test.ts). */
+/** NeuSim's reference phase (helpers), its energy and its performance times. */
 function phaseOf(r: Record<string, string>) {
-  const config = {
-    model: r.model, chip: r.chip, num_chips: Number(r.num_chips), data_parallelism_degree: Number(r.dp),
-    tensor_parallelism_degree: Number(r.tp), expert_parallelism_degree: Number(r.ep), input_seqlen: Number(r.input_seqlen),
-    output_seqlen: Number(r.output_seqlen), global_batch_size: Number(r.global_batch_size), phase: r.phase as "prefill" | "decode",
-  };
-  const compute = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: -1 });
-  const exchange = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: 1 });
-  const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
-  let k = 0;
-  const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
+  const { config, ops, hotExperts } = neusimPowerReferencePhase(powerRowConfig(r));
   let stageNs = 0, pipelineNs = 0;
   for (const op of ops) {
     if (op.block === "pipeline_ici") pipelineNs += op.timing.execution_time_ns * op.count;
     else stageNs += op.timing.execution_time_ns * op.count;
   }
-  return { config: compute.config, ops, compute, stageNs, pipelineNs, energy: phaseEnergyNoPG(ops, compute.config, compute.imbalance.hot_experts_on_device) };
+  return { config, ops, hotExperts, stageNs, pipelineNs, energy: phaseEnergyNoPG(ops, config, hotExperts) };
 }
 
 describe("NeuSim carbon, NoPG, the 15 reference configurations x 2 phases", () => {
@@ -46,8 +36,8 @@ describe("NeuSim carbon, NoPG, the 15 reference configurations x 2 phases", () =
     expect(idlePowerW(config, power) * config.num_chips, "idle W").toBe(Number(r["carbon.idle_power_W"]));
     for (const [prefix, embodied] of [["carbon", power.embodied_carbon_kgCO2], ["carbon_zero_embodied", 0]] as const) {
       for (const years of [1, 3]) {
-        const got = carbonOf(config, { ...power, embodied_carbon_kgCO2: embodied }, energy, throughput, 1,
-          { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: years, PUE: 1.1, pgStrategy: "NoPG" });
+        const settings = { carbon_intensity_kgCO2_per_kWh: 0.0624, utilization_factor: 0.6, lifetime_years: years, PUE: 1.1 };
+        const got = carbonOf({ ...config, ...settings }, { ...power, embodied_carbon_kgCO2: embodied }, energy, throughput, 1, "NoPG");
         const col = (name: string) => Number(r[`${prefix}.lt${years}.${name}`]);
         for (const name of ["avg_total_carbon_efficiency_tkn_per_kgCO2e", "avg_total_energy_consumption_kWh", "avg_idle_energy_consumption_kWh",
           "avg_active_energy_consumption_kWh", "avg_static_energy_consumption_kWh", "avg_dynamic_energy_consumption_kWh",
@@ -70,8 +60,7 @@ describe("carbon idle power of a gated system (any strategy but NoPG)", () => {
   it("is 8.97 % of HBM static power plus all 'other' static power, per chip, as NeuSim reports", () => {
     for (const r of gated) {
       const { config, energy } = phaseOf(r);
-      const got = carbonOf(config, chipPower(config.chip), energy, 1, 1,
-        { carbonIntensity: 0.0624, utilization: 0.6, lifetimeYears: 1, PUE: 1.1, pgStrategy: r.pg_strategy });
+      const got = carbonOf({ ...config, lifetime_years: 1 }, chipPower(config.chip), energy, 1, 1, r.pg_strategy);
       expect(got.idle_power_W, `${r.config_id} ${r.pg_strategy}`).toBe(Number(r["carbon.idle_power_W"]));
     }
   });
@@ -79,9 +68,9 @@ describe("carbon idle power of a gated system (any strategy but NoPG)", () => {
 
 describe("a point's NoPG energy and carbon columns (NeuSim's run-script settings, 3 years)", () => {
   it.each(totals)("$config_id $phase", (r) => {
-    const { config, ops, compute, stageNs, pipelineNs } = phaseOf(r);
-    // The throughput of NeuSim's composite phase (its all-to-alls are the balanced ones).
-    const got = pointEnergyNoPG({ config, ops, hotExperts: compute.imbalance.hot_experts_on_device, stageNs, pipelineNs });
+    const { config, ops, hotExperts, stageNs, pipelineNs } = phaseOf(r);
+    // The throughput of NeuSim's composite phase (its all-to-alls are the balanced ones); the config's carbon defaults are NeuSim's run-script settings.
+    const got = pointEnergyNoPG({ config, ops, hotExperts, stageNs, pipelineNs });
     expect(got.energy_per_chip_J).toBe(Number(r["energy.total_energy_J"]));
     expect(got.hbm_energy_per_chip_J).toBe(Number(r["energy.hbm_energy_J"]));
     expect(got.static_energy_per_chip_J).toBe(Number(r["energy.total_static_energy_J"]));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { evaluate, type TimedOp } from "../src/model/evaluate.js";
 import { ENERGY_COMPONENTS, opEnergyOf } from "../src/model/energy/op-energy.js";
 import { phaseEnergyNoPG } from "../src/model/energy/phase-energy.js";
-import { PARALLELISM, readCsv } from "./helpers/neusim-reference.js";
+import { neusimPowerReferencePhase, PARALLELISM, powerRowConfig, readCsv } from "./helpers/neusim-reference.js";
 
 const DIR = join(import.meta.dirname, "fixtures", "neusim-power", "ops_power");
 const files = readdirSync(DIR).sort();
@@ -26,17 +26,13 @@ describe.each(files)("NeuSim NoPG energy %s", (file) => {
   const rows = readCsv(join(DIR, file));
 
   it("every operator's static, dynamic and total energy per component equals NeuSim's, to the bit", () => {
-    const compute = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: -1 });
-    const exchange = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: 1 });
-    const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
-    let a2aSeen = 0;
     // Our ops in NeuSim's order: the hot block stands for expert 0's rows (every expert's rows are equal).
-    const mine = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[a2aSeen++] : op));
+    const { config: resolved, ops: mine } = neusimPowerReferencePhase(config);
     const ref = rows.filter((r) => !routedExpertRow.test(r.Description) || r.Description.startsWith("FFN_routed_expert0-"));
     expect(mine).toHaveLength(ref.length);
     mine.forEach((op, i) => {
       const r = ref[i];
-      const e = energyOf(op, compute.config);
+      const e = energyOf(op, resolved);
       const where = `${r.Description} ${r.Config}`;
       expect(e.executionNs, where).toBe(Number(r["Execution time"]));
       for (const c of ENERGY_COMPONENTS) {
@@ -65,18 +61,9 @@ describe("NeuSim NoPG phase energy (totals_power.csv, the 15 reference configura
   const totals = readCsv(join(import.meta.dirname, "fixtures", "neusim-power", "totals_power.csv"))
     .filter((r) => r.pg_strategy === "NoPG" && r.set === "reference");
   it("has both phases of the 15 configurations", () => expect(totals).toHaveLength(30));
-  const parallelism = (r: Record<string, string>) => ({
-    num_chips: Number(r.num_chips), data_parallelism_degree: Number(r.dp), tensor_parallelism_degree: Number(r.tp), expert_parallelism_degree: Number(r.ep),
-  });
   it.each(totals)("$config_id $phase: energy, components, average and peak power, time equal NeuSim's", (r) => {
-    const config = { model: r.model, chip: r.chip, ...parallelism(r), input_seqlen: Number(r.input_seqlen), output_seqlen: Number(r.output_seqlen),
-      global_batch_size: Number(r.global_batch_size), phase: r.phase as "prefill" | "decode" };
-    const compute = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: -1 });
-    const exchange = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: 1 });
-    const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
-    let k = 0;
-    const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
-    const e = phaseEnergyNoPG(ops, compute.config, compute.imbalance.hot_experts_on_device);
+    const { config, ops, hotExperts } = neusimPowerReferencePhase(powerRowConfig(r));
+    const e = phaseEnergyNoPG(ops, config, hotExperts);
     expect(e.total_energy_J).toBe(Number(r["energy.total_energy_J"]));
     for (const c of ENERGY_COMPONENTS) expect(e.component_J[c], c).toBe(Number(r[`energy.${c}_energy_J`]));
     expect(e.static_energy_J).toBe(Number(r["energy.total_static_energy_J"]));

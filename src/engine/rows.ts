@@ -5,8 +5,8 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/config.js";
-import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
-import { energyOutputs, type EnergyOutputs } from "../model/energy/energy-columns.js";
+import { evaluateOutputs, evaluateResolved, type Outputs } from "../model/evaluate.js";
+import { energyOf, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
 
 export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
@@ -127,7 +127,14 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         continue;
       }
       const config = resolveConfig(input);
-      const outputs = evaluateOutputs(config);
+      // Energy needs the operator list: then one full evaluation gives both (its outputs equal evaluateOutputs', tested).
+      let outputs: Outputs | (Outputs & EnergyOutputs);
+      if (plan.wantsEnergy) {
+        const ev = evaluateResolved(config);
+        outputs = { ...ev.outputs, ...energyOf(ev) };
+      } else {
+        outputs = evaluateOutputs(config);
+      }
       if (outputs.out_of_memory) {
         if (keepFits) {
           counts.dropped_oom++;
@@ -135,7 +142,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         }
         counts.out_of_memory++;
       }
-      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs: plan.wantsEnergy ? { ...outputs, ...energyOutputs(config) } : outputs };
+      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs };
       const row = new Array<unknown>(g.length);
       for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
       resultsCsv += csvLine(row);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { expect } from "vitest";
 import type { ConfigInput, Phase } from "../../src/model/config.js";
-import type { TimedOp } from "../../src/model/evaluate.js";
+import { evaluate, type TimedOp } from "../../src/model/evaluate.js";
 
 export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "neusim");
 
@@ -59,4 +59,25 @@ export function expectSameOp(mine: TimedOp, ref: CsvRow, countFactor = 1): void 
   expect(mine.timing.memory_time_ns, where).toBe(Number(ref["Memory time"]));
   expect(mine.timing.ici_time_ns, where).toBe(Number(ref["ICI/NVLink time"]));
   expect(mine.timing.vmem_time_ns, where).toBe(Number(ref["Vmem time"]));
+}
+
+/** The configuration of a totals_power.csv row. */
+export const powerRowConfig = (r: CsvRow): ConfigInput => ({
+  model: r.model, chip: r.chip, num_chips: Number(r.num_chips), data_parallelism_degree: Number(r.dp),
+  tensor_parallelism_degree: Number(r.tp), expert_parallelism_degree: Number(r.ep), input_seqlen: Number(r.input_seqlen),
+  output_seqlen: Number(r.output_seqlen), global_batch_size: Number(r.global_batch_size), phase: r.phase as Phase,
+});
+
+/**
+ * The phase NeuSim's power reference outputs were made from: compute operators at the
+ * worst-case load (every expert of the K runs), all-to-alls at the balanced one, in our order
+ * (the hot block stands for each expert's rows).
+ */
+export function neusimPowerReferencePhase(config: ConfigInput) {
+  const compute = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: -1 });
+  const exchange = evaluate({ ...config, num_worst_case_experts: 8, expert_load_imbalance_factor: 1 });
+  const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
+  let k = 0;
+  const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
+  return { config: compute.config, ops, hotExperts: compute.imbalance.hot_experts_on_device };
 }

@@ -9,17 +9,6 @@ import type { ChipPower } from "./chip-power.js";
 import type { EnergyComponent } from "./op-energy.js";
 import type { PhaseEnergy } from "./phase-energy.js";
 
-export interface CarbonParams {
-  /** kgCO2e per kWh (NeuSim's run scripts: 0.0624). */
-  carbonIntensity: number;
-  /** Duty cycle u (NeuSim default 0.6). */
-  utilization: number;
-  lifetimeYears: number;
-  PUE: number;
-  /** NeuSim's power-gating setting name: "NoPG" counts an idle chip's full static power, any other a gated one's. */
-  pgStrategy: string;
-}
-
 /** run_sim's throughput of the whole system (tokens/s) from the phase's stage and pipeline-transfer times. */
 export function throughputTokensPerSec(c: MoeConfig, stageNs: number, pipelineNs: number): number {
   const chip = Math.max(stageNs, pipelineNs);
@@ -53,30 +42,35 @@ export interface Carbon {
   avg_embodied_carbon_percentage: number;
 }
 
-export function carbonOf(c: MoeConfig, p: ChipPower, e: PhaseEnergy, throughput: number, slowdown: number, k: CarbonParams): Carbon {
-  const N = c.num_chips, u = k.utilization;
+/**
+ * The carbon settings are the config's (carbon_intensity_kgCO2_per_kWh, utilization_factor u,
+ * lifetime_years, PUE). `pgStrategy`: NeuSim's power-gating setting name; "NoPG" counts an idle
+ * chip's full static power, any other a gated one's.
+ */
+export function carbonOf(c: MoeConfig, p: ChipPower, e: PhaseEnergy, throughput: number, slowdown: number, pgStrategy: string): Carbon {
+  const N = c.num_chips, u = c.utilization_factor;
   const idleRatio = 1 - u;
   const shbm = p.static_power_hbm_mc_W + p.static_power_hbm_phy_W;
-  const idleW = k.pgStrategy !== "NoPG" ? (shbm * 0.0897 + p.static_power_other_W) * N : idlePowerW(c, p) * N;
+  const idleW = pgStrategy !== "NoPG" ? (shbm * 0.0897 + p.static_power_other_W) * N : idlePowerW(c, p) * N;
   const actW = e.avg_power_W * N;
   const avgW = idleRatio * idleW + u * actW;
   const goodput = throughput / slowdown;
-  const L = k.lifetimeYears;
-  const kWh = (P: number, years: number) => (P / 1000) * (years * 365 * 24) * k.PUE;
+  const L = c.lifetime_years;
+  const kWh = (P: number, years: number) => (P / 1000) * (years * 365 * 24) * c.PUE;
   const Ea = kWh(actW, L * u);
   let staticKWh = 0, dynamicKWh = 0;
   for (const comp of ORDER) staticKWh += Ea * (e.static_component_J[comp] / e.total_energy_J);
   for (const comp of ORDER) dynamicKWh += Ea * (e.dynamic_component_J[comp] / e.total_energy_J);
   const embodied = p.embodied_carbon_kgCO2 * N;
   const total = kWh(avgW, L);
-  const C = total * k.carbonIntensity + embodied;
+  const C = total * c.carbon_intensity_kgCO2_per_kWh + embodied;
   return {
     idle_power_W: idleW, avg_active_power_W: actW, avg_power_W: avgW, peak_power_W: e.peak_power_W * N,
     avg_total_energy_consumption_kWh: total, avg_idle_energy_consumption_kWh: kWh(idleW, L * idleRatio), avg_active_energy_consumption_kWh: Ea,
     avg_static_energy_consumption_kWh: staticKWh, avg_dynamic_energy_consumption_kWh: dynamicKWh,
-    avg_total_carbon_kgCO2e: C, embodied_carbon_kgCO2e: embodied, operational_carbon_kgCO2e: total * k.carbonIntensity,
+    avg_total_carbon_kgCO2e: C, embodied_carbon_kgCO2e: embodied, operational_carbon_kgCO2e: total * c.carbon_intensity_kgCO2_per_kWh,
     avg_total_carbon_efficiency_tkn_per_kgCO2e: 1 / (C / (goodput * u * (L * 365 * 24 * 3600))),
-    avg_power_efficiency_tkn_per_joule: (goodput * u) / (k.PUE * avgW),
+    avg_power_efficiency_tkn_per_joule: (goodput * u) / (c.PUE * avgW),
     avg_embodied_carbon_percentage: embodied / C,
   };
 }

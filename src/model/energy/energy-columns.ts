@@ -3,8 +3,7 @@
  * point's carbon fields) and the EP group's energy of imbalance. They need the operator list (the energy model is per operator),
  * so a sweep computes them only when its `columns:` asks for one. Pure.
  */
-import type { MoeConfig } from "../config.js";
-import { evaluateResolved, type Evaluation } from "../evaluate.js";
+import type { Evaluation } from "../evaluate.js";
 import { epGroupEnergyNoPG, type EpGroupEnergy } from "./ep-group-energy.js";
 import { pointEnergyNoPG, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
 
@@ -47,12 +46,9 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
 /** The energy outputs of an evaluated point (`eval --energy`), at its carbon settings. */
 export function energyOf(ev: Evaluation): EnergyOutputs {
   const { config, ops, imbalance: im } = ev;
-  const carbon = { carbonIntensity: config.carbon_intensity_kgCO2_per_kWh, utilization: config.utilization_factor, lifetimeYears: config.lifetime_years, PUE: config.PUE };
   return {
-    ...pointEnergyNoPG({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }, carbon),
+    ...pointEnergyNoPG({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
     ...epGroupEnergyNoPG(config, ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
   };
 }
 
-/** The energy outputs of one sweep point. */
-export const energyOutputs = (config: MoeConfig): EnergyOutputs => energyOf(evaluateResolved(config));

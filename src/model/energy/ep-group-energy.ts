@@ -51,7 +51,7 @@ function moeShare(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number
  * The mean device's configuration: balanced experts. W is kept so that its
  * operators are listed (and their energies summed) in the busiest device's order.
  */
-export function balancedConfig(c: MoeConfig): MoeConfig {
+function balancedConfig(c: MoeConfig): MoeConfig {
   return { ...c, expert_load_model: "worst_case", expert_load_imbalance_factor: 1, num_redundant_experts: 0, eplb_policy: "none" };
 }
 

@@ -4,18 +4,12 @@
  * carbon, and NeuSim's energy per token (1 / avg_power_efficiency_tkn_per_joule,
  * so it includes PUE and the idle share of the duty cycle). Pure.
  */
-import { CARBON_DEFAULTS, type MoeConfig } from "../config.js";
+import type { MoeConfig } from "../config.js";
 import type { TimedOp } from "../evaluate.js";
 import { chipPower } from "./chip-power.js";
-import { carbonOf, throughputTokensPerSec, type CarbonParams } from "./carbon.js";
+import { carbonOf, throughputTokensPerSec } from "./carbon.js";
 import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
 import { phaseEnergyNoPG } from "./phase-energy.js";
-
-/** The config's carbon defaults (NeuSim's run-script settings, 3 years) as carbon parameters. */
-export const NEUSIM_CARBON_DEFAULTS: Omit<CarbonParams, "pgStrategy"> = {
-  carbonIntensity: CARBON_DEFAULTS.carbon_intensity_kgCO2_per_kWh, utilization: CARBON_DEFAULTS.utilization_factor,
-  lifetimeYears: CARBON_DEFAULTS.lifetime_years, PUE: CARBON_DEFAULTS.PUE,
-};
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
@@ -35,11 +29,12 @@ export interface PhaseOps {
   pipelineNs: number;
 }
 
-export function pointEnergyNoPG(p: PhaseOps, k: Omit<CarbonParams, "pgStrategy"> = NEUSIM_CARBON_DEFAULTS): PointEnergy {
+/** At the config's carbon settings. */
+export function pointEnergyNoPG(p: PhaseOps): PointEnergy {
   const e = phaseEnergyNoPG(p.ops, p.config, p.hotExperts);
   const throughput = throughputTokensPerSec(p.config, p.stageNs, p.pipelineNs);
   const slowdown = 1; // NoPG: the energy model's time is the performance model's
-  const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, { ...k, pgStrategy: "NoPG" });
+  const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, "NoPG");
   const components = Object.fromEntries(ENERGY_COMPONENTS.map((c) => [`${c}_energy_per_chip_J`, e.component_J[c]])) as Record<`${EnergyComponent}_energy_per_chip_J`, number>;
   return {
     energy_per_chip_J: e.total_energy_J, static_energy_per_chip_J: e.static_energy_J, dynamic_energy_per_chip_J: e.dynamic_energy_J,
