@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { ConfigError, configKey, FIELDS, resolveConfig } from "../src/model/config.js";
-import { coerceFieldValue } from "../src/spec/coerce.js";
+import { coerceFieldValue } from "../src/sweep-spec/coerce.js";
 
 describe("resolveConfig", () => {
   it("starts from the catalog model and chip with the seed's imbalance defaults (f = -1, W = 1)", () => {

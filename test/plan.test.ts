@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { shardRange, SweepPlan } from "../src/plan/plan.js";
-import { expandRange, resolveSpec, SpecError, specHash } from "../src/spec/load.js";
+import { expandRange, resolveSpec, SpecError, specHash } from "../src/sweep-spec/load.js";
 
 const spec = (over: Record<string, unknown> = {}) => resolveSpec({
   name: "t",

@@ -2,7 +2,7 @@
 import { Piscina, workerData } from "piscina";
 import { evaluateRange, packChunk } from "../src/engine/rows.js";
 import { SweepPlan } from "../src/plan/plan.js";
-import type { ResolvedSpec } from "../src/spec/resolved.js";
+import type { ResolvedSpec } from "../src/sweep-spec/resolved.js";
 
 const plan = new SweepPlan((workerData as { spec: ResolvedSpec }).spec);
 

@@ -15,7 +15,7 @@ import { evaluateOutputs } from "../model/evaluate.js";
 import { resolveConfig } from "../model/config.js";
 import { runSweep } from "../engine/run.js";
 import { SweepPlan } from "../plan/plan.js";
-import { resolveSpec, type ResolvedSpec } from "../spec/load.js";
+import { resolveSpec, type ResolvedSpec } from "../sweep-spec/load.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

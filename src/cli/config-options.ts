@@ -1,9 +1,9 @@
 /** Every config field as a `--<field> <value>` CLI option, grouped as in the docs. */
 import type { Argv } from "yargs";
 import { FIELDS, type FieldGroup } from "../model/config.js";
-import { coerceConfigInput } from "../spec/coerce.js";
+import { coerceConfigInput } from "../sweep-spec/coerce.js";
 import type { ConfigInput } from "../model/config.js";
-import { loadConfigFiles } from "../spec/config-files.js";
+import { loadConfigFiles } from "../sweep-spec/config-files.js";
 
 const GROUP_TITLES: Record<FieldGroup, string> = {
   identity: "Design point:",

@@ -2,7 +2,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
-import type { CompactSpec } from "../spec/resolved.js";
+import type { CompactSpec } from "../sweep-spec/resolved.js";
 import { describeMismatch, fileSize, isMismatch, verifyPrefix, writeAll, type FileDigest } from "./integrity.js";
 import type { ChunkCounts } from "./rows.js";
 

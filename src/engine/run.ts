@@ -14,7 +14,7 @@ import pLimit from "p-limit";
 import { InputError } from "../errors.js";
 import { Piscina } from "piscina";
 import { shardRange, SweepPlan, type IndexRange } from "../plan/plan.js";
-import { compactSpec, specHash, type ResolvedSpec } from "../spec/resolved.js";
+import { compactSpec, specHash, type ResolvedSpec } from "../sweep-spec/resolved.js";
 import { describeMismatch, digestPrefixHash, DigestedFile, emptyHash, fileSize, isMismatch, verifyPrefix } from "./integrity.js";
 import { RunIoError } from "./io-error.js";
 import { lockFolder } from "./lock.js";

@@ -13,7 +13,7 @@ import { OUTPUT_COLUMNS } from "../model/evaluate.js";
 import { ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { neusimVerdict } from "../model/neusim-rules.js";
 import { registerConfigFiles } from "../model/catalog/neusim-files.js";
-import { SpecError, type ResolvedSpec } from "../spec/resolved.js";
+import { SpecError, type ResolvedSpec } from "../sweep-spec/resolved.js";
 
 /** Fields every result row records, swept or not: what figures and comparisons group by. */
 const ALWAYS_RECORDED: readonly FieldName[] = [

@@ -2,7 +2,7 @@
 import type { Argv } from "yargs";
 import { ConfigError, resolveConfig } from "../../model/config.js";
 import { SweepPlan } from "../../plan/plan.js";
-import { loadSpecFile } from "../../spec/load.js";
+import { loadSpecFile } from "../../sweep-spec/load.js";
 import { table } from "../format.js";
 import { numberOption } from "../numeric-options.js";
 

@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { DEFAULT_CHUNK_SIZE, formatBytes, MAX_BYTES_UNASKED, MAX_POINTS_UNASKED, runSweep } from "../../engine/run.js";
 import { numberOption, UsageFault } from "../numeric-options.js";
 import { parseShard, shardDirName, shardFromEnv } from "../../engine/shard.js";
-import { loadSpecFile } from "../../spec/load.js";
+import { loadSpecFile } from "../../sweep-spec/load.js";
 import { SweepPlan } from "../../plan/plan.js";
 import { columnDoc } from "../../model/columns.js";
 import { catalogHash } from "../../model/catalog/neusim-files.js";

@@ -1,5 +1,5 @@
 /** `moesweep schema`: the JSON Schema of sweep specs, for editors. */
-import { sweepSpecJsonSchema } from "../../spec/schema.js";
+import { sweepSpecJsonSchema } from "../../sweep-spec/schema.js";
 
 export const schemaCommand = {
   command: "schema",
