@@ -79,10 +79,24 @@ describe("moesweep eval --ops", () => {
     const r = moesweep(["eval", ...v3, "--ops", "--csv", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8"]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toBe("fusion_index,description,opcode,block,config,count,execution_time_ns,compute_time_ns,memory_time_ns,ici_time_ns,mxu_time_ns,vpu_time_ns,vmem_time_ns,bytes_accessed,flop_count,bounded_by,static_energy_J,dynamic_energy_J,total_energy_J");
+    expect(lines[0]).toBe("fusion_index,description,opcode,block,config,count,execution_time_ns,compute_time_ns,memory_time_ns,ici_time_ns,mxu_time_ns,vpu_time_ns,vmem_time_ns,bytes_accessed,flop_count,bounded_by,static_energy_J,dynamic_energy_J,total_energy_J,"
+      + "static_energy_sa_J,static_energy_vu_J,static_energy_sram_J,static_energy_hbm_J,static_energy_ici_J,static_energy_other_J,"
+      + "dynamic_energy_sa_J,dynamic_energy_vu_J,dynamic_energy_sram_J,dynamic_energy_hbm_J,dynamic_energy_ici_J,dynamic_energy_other_J,"
+      + "energy_execution_time_ns,energy_mxu_time_ns,energy_vpu_time_ns,energy_vmem_time_ns,energy_memory_time_ns,energy_ici_time_ns");
     expect(r.stdout).toContain("MoE_Dispatch_AllToAll,AllToAll,dispatch_all_to_all");
     expect(r.stdout).toContain("FFN_routed_expert_most_loaded-Fwd-FFN-encoder-FFgate,Einsum,hot_experts");
     expect(r.stdout).toContain("FFN_routed_expert_remaining-Fwd-FFN-encoder-FFgate,Einsum,remaining_experts");
+  });
+
+  it("--power_gating_strategy HW: an operator's energy and wake-up-lengthened times are NeuSim's (its HW per-operator output)", () => {
+    const out = moesweepJson(["eval", ...v3, "--ops", "--phase", "decode", "--global_batch_size", "8", "--num_chips", "8",
+      "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--power_gating_strategy", "HW"]) as { ops: Record<string, number | string>[] };
+    const q = out.ops.find((op) => op.description === "Attention-serving-decode-Attention-serving-decode-q_wq_a_linear")!;
+    // NeuSim: PE wake-ups lengthen the MXU time 6344 -> 6374 and the VPU's delay triples its 1054; HBM still bounds the op.
+    expect([q.mxu_time_ns, q.vpu_time_ns, q.execution_time_ns]).toEqual([6344, 1054, 7464]);
+    expect([q.energy_execution_time_ns, q.energy_mxu_time_ns, q.energy_vpu_time_ns]).toEqual([7464, 6374, 3162]);
+    expect(q.total_energy_J).toBe(0.0020679084239093332);
+    expect(q.static_energy_sa_J).toBe(6.231876835260094e-5);
   });
 
   it("--json gives the same operators under the key ops", () => {

@@ -2,13 +2,14 @@
  * Fidelity on NeuSim's Llama path (LLMOpsGenerator): NeuSim's own per-operator
  * outputs for 21 configurations (test/fixtures/neusim-llama, commit 45dbdc1),
  * reproduced exactly: every operator's description, fusion index, Config string,
- * count, times, bytes and FLOPs; TTFT, TPOT, footprint, OOM flag and run_sim's verdict.
+ * count, times, bytes and FLOPs, the VMEM demand and MXU op count; TTFT, TPOT, footprint, OOM flag and run_sim's verdict.
  */
 import { describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate, type TimedOp } from "../src/model/evaluate.js";
 import { opConfigString } from "../src/model/ops/op.js";
+import { mxuStats } from "../src/model/energy/op-stats.js";
 import type { ConfigInput, Phase } from "../src/model/config.js";
 import { expectSameOp, readCsv, type CsvRow } from "./helpers/neusim-reference.js";
 
@@ -47,6 +48,9 @@ describe.each(files)("NeuSim Llama reference %s", (file) => {
       const ref: CsvRow = rows[i];
       expect(opConfigString(op), `${ref.Description}`).toBe(ref.Config);
       expectSameOp(op, ref);
+      // The tile-search stats NeuSim's power gating reads (FlashAttention among them).
+      expect(mxuStats(op.cost, ev.config), ref.Description).toEqual(ref.max_vmem_demand_bytes === "" ? undefined
+        : { vmemDemandBytes: Number(ref.max_vmem_demand_bytes), mxuOps: Number(ref.num_mxu_ops) });
     });
   });
 

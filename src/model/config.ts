@@ -10,6 +10,7 @@ import { ATTENTION_TYPES, FFN_TYPES, MODEL_IDS, type ModelSpec } from "./catalog
 import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
 import { LOAD_MODELS } from "./routing/loads.js";
 import type { RoutingFields } from "./routing/route.js";
+import { PG_STRATEGIES, type PgStrategy } from "./energy/power-gating.js";
 
 const DEFAULT_SAMPLES_TEXT = "the closed form for uniform without EPLB, else 32; worst_case and measured are exact";
 
@@ -17,15 +18,21 @@ export type Phase = "prefill" | "decode";
 export const PHASES: readonly Phase[] = ["prefill", "decode"];
 
 /** One design point. The routing fields (expected-case loads, EPLB) come from RoutingFields; their defaults are the seed's worst case without EPLB. */
-/** NeuSim's carbon analysis settings (the energy columns use them; they change no time). */
-export interface CarbonFields {
+/** NeuSim's energy and carbon analysis settings (the energy columns use them; they change no time). */
+export interface EnergyFields {
+  power_gating_strategy: PgStrategy;
+  dvfs_policy: DvfsPolicy;
   carbon_intensity_kgCO2_per_kWh: number;
   utilization_factor: number;
   lifetime_years: number;
   PUE: number;
 }
 
-export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name">, RoutingFields, CarbonFields {
+/** DVFS policies: only "None" (DVFS off, NeuSim's reference runs); NeuSim's "Ideal" policy is not ported. */
+export const DVFS_POLICIES = ["None"] as const;
+export type DvfsPolicy = (typeof DVFS_POLICIES)[number];
+
+export interface MoeConfig extends ModelSpec, Omit<ChipSpec, "name">, RoutingFields, EnergyFields {
   model: string;
   chip: string;
   phase: Phase;
@@ -133,6 +140,8 @@ export const FIELDS: readonly FieldSpec[] = [
   f("utilization_factor", "number", "energy", "duty cycle: the share of the lifetime the chips run this phase; they idle the rest", { min: 0.001, max: 1 }),
   f("lifetime_years", "number", "energy", "years the system runs (its carbon is counted over them)", { min: 0.001, max: 100 }),
   f("PUE", "number", "energy", "datacenter power usage effectiveness", { min: 1, max: 10 }),
+  f("power_gating_strategy", "string", "energy", "NeuSim's power-gating setting: NoPG (none), Base, HW, Full, Ideal, ideal_inst_component, ideal_op_component; disabled = NoPG's energy with a gated idle chip in the carbon", { choices: PG_STRATEGIES }),
+  f("dvfs_policy", "string", "energy", "NeuSim's DVFS policy: None (DVFS off; its Ideal policy is not ported)", { choices: DVFS_POLICIES }),
 ];
 
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((s) => [s.name, s]));
@@ -157,12 +166,14 @@ const IMBALANCE_DEFAULTS = { expert_load_imbalance_factor: -1, num_worst_case_ex
  * Fields added after config keys were first published, with the value every older
  * key implied: at that value they are left out of config_key, so older keys stand.
  */
-/** NeuSim's run-script carbon settings (carbon_analysis_main as its scripts run it), 3-year lifetime. */
-export const CARBON_DEFAULTS: Readonly<CarbonFields> = { carbon_intensity_kgCO2_per_kWh: 0.0624, utilization_factor: 0.6, lifetime_years: 3, PUE: 1.1 };
+/** No power gating and DVFS off, as NeuSim's performance runs; its run scripts' carbon settings (carbon_analysis_main), 3-year lifetime. */
+export const ENERGY_DEFAULTS: Readonly<EnergyFields> = {
+  power_gating_strategy: "NoPG", dvfs_policy: "None", carbon_intensity_kgCO2_per_kWh: 0.0624, utilization_factor: 0.6, lifetime_years: 3, PUE: 1.1,
+};
 
 const LATE_FIELD_DEFAULTS: Readonly<Record<string, unknown>> = {
   ffn_type: "deepseek_moe", gqa_in_operators: false, attention_type: "mla", first_k_dense_layers: 0, moe_layer_interval: 1,
-  ...CARBON_DEFAULTS,
+  ...ENERGY_DEFAULTS,
 };
 
 /** Routing defaults: the seed's worst case, no EPLB. Left out of config_key at these values, so older keys stand. */
@@ -256,7 +267,7 @@ export function mergeConfig(input: ConfigInput): Record<string, unknown> {
     expert_parallelism_degree: 1,
     ...IMBALANCE_DEFAULTS,
     ...ROUTING_DEFAULTS,
-    ...CARBON_DEFAULTS,
+    ...ENERGY_DEFAULTS,
     ...model,
     ...chipFields,
     ...input,

@@ -7,7 +7,7 @@ import { buildPhase, emitPhase, phaseShape, type PhaseShape } from "./graph.js";
 import { computeRouting, type Routing as Imbalance } from "./routing/route.js";
 import { memoryFootprintBytes } from "./memory-footprint.js";
 import { neusimSkipReason } from "./neusim-rules.js";
-import { opEnergyOf } from "./energy/op-energy.js";
+import { ENERGY_COMPONENTS, opEnergyOf, type EnergyComponent } from "./energy/op-energy.js";
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism, type Parallelism } from "./parallelism.js";
 import { BlockTimer, blockIndex, PhaseSums } from "./timing/block-timer.js";
@@ -137,9 +137,13 @@ export const OP_COLUMNS = [
   "fusion_index", "description", "opcode", "block", "config", "count", "execution_time_ns", "compute_time_ns",
   "memory_time_ns", "ici_time_ns", "mxu_time_ns", "vpu_time_ns", "vmem_time_ns", "bytes_accessed", "flop_count",
   "bounded_by", "static_energy_J", "dynamic_energy_J", "total_energy_J",
+  ...ENERGY_COMPONENTS.map((c) => `static_energy_${c}_J` as const),
+  ...ENERGY_COMPONENTS.map((c) => `dynamic_energy_${c}_J` as const),
+  // The energy model's times: rescaled to its 1.7 GHz and lengthened by power-gating wake-ups.
+  "energy_execution_time_ns", "energy_mxu_time_ns", "energy_vpu_time_ns", "energy_vmem_time_ns", "energy_memory_time_ns", "energy_ici_time_ns",
 ] as const;
 
-/** One operator as `eval --ops` lists it; energies are NeuSim's NoPG model per single execution (J). */
+/** One operator as `eval --ops` lists it; energies are NeuSim's model per single execution (J), under the config's power_gating_strategy. */
 export function opRecord(op: TimedOp, config: MoeConfig): Record<(typeof OP_COLUMNS)[number], string | number> {
   const t = op.timing;
   const e = opEnergyOf(op, config);
@@ -150,5 +154,9 @@ export function opRecord(op: TimedOp, config: MoeConfig): Record<(typeof OP_COLU
     vpu_time_ns: t.vpu_time_ns, vmem_time_ns: t.vmem_time_ns, bytes_accessed: t.bytes_accessed,
     flop_count: op.flops, bounded_by: t.bounded_by,
     static_energy_J: e.static_energy_J, dynamic_energy_J: e.dynamic_energy_J, total_energy_J: e.total_energy_J,
+    ...(Object.fromEntries(ENERGY_COMPONENTS.flatMap((c) => [[`static_energy_${c}_J`, e.static_J[c]], [`dynamic_energy_${c}_J`, e.dynamic_J[c]]])) as
+      Record<`${"static" | "dynamic"}_energy_${EnergyComponent}_J`, number>),
+    energy_execution_time_ns: e.executionNs, energy_mxu_time_ns: e.componentNs.sa, energy_vpu_time_ns: e.componentNs.vu,
+    energy_vmem_time_ns: e.componentNs.vmem, energy_memory_time_ns: e.componentNs.hbm, energy_ici_time_ns: e.componentNs.ici,
   };
 }

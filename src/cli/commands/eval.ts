@@ -17,7 +17,7 @@ export const evalCommand = {
       .option("csv", { type: "boolean", default: false, describe: "with --ops: print the operators as CSV" })
       .option("energy", {
         type: "boolean", default: false,
-        describe: "add NeuSim's energy and carbon without power gating (NoPG, DVFS off): per-chip phase energy and power, the system's lifetime carbon, energy per token, and the EP group's energy of imbalance (the data dictionary's energy columns)",
+        describe: "add NeuSim's energy and carbon (DVFS off) under --power_gating_strategy (default NoPG): per-chip phase energy and power, the system's lifetime carbon, energy per token, and the EP group's energy of imbalance (the data dictionary's energy columns)",
       })
       .example("$0 eval --phase decode --energy", "energy per chip, power, energy per token and carbon (3 years, NeuSim's run-script settings)")
       .example("$0 eval --phase decode --json", "DeepSeek-V3 on TPU v5p, seed defaults (f = -1, W = 1)")

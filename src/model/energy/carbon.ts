@@ -22,6 +22,15 @@ export function idlePowerW(c: MoeConfig, p: ChipPower): number {
     + (p.static_power_hbm_mc_W + p.static_power_hbm_phy_W) + p.static_power_other_W;
 }
 
+/**
+ * NeuSim's idle power of one chip in the carbon model: its full static power
+ * without power gating ("NoPG"); under any other setting name (even
+ * "disabled") a gated chip, 8.97 % of HBM static power plus "other".
+ */
+export function gatedIdlePowerW(c: MoeConfig, p: ChipPower, pgStrategy: string): number {
+  return pgStrategy !== "NoPG" ? (p.static_power_hbm_mc_W + p.static_power_hbm_phy_W) * 0.0897 + p.static_power_other_W : idlePowerW(c, p);
+}
+
 const ORDER: readonly EnergyComponent[] = ["sa", "vu", "sram", "ici", "hbm", "other"];
 
 export interface Carbon {
@@ -44,14 +53,12 @@ export interface Carbon {
 
 /**
  * The carbon settings are the config's (carbon_intensity_kgCO2_per_kWh, utilization_factor u,
- * lifetime_years, PUE). `pgStrategy`: NeuSim's power-gating setting name; "NoPG" counts an idle
- * chip's full static power, any other a gated one's.
+ * lifetime_years, PUE). `pgStrategy`: NeuSim's power-gating setting name (gatedIdlePowerW).
  */
 export function carbonOf(c: MoeConfig, p: ChipPower, e: PhaseEnergy, throughput: number, slowdown: number, pgStrategy: string): Carbon {
   const N = c.num_chips, u = c.utilization_factor;
   const idleRatio = 1 - u;
-  const shbm = p.static_power_hbm_mc_W + p.static_power_hbm_phy_W;
-  const idleW = pgStrategy !== "NoPG" ? (shbm * 0.0897 + p.static_power_other_W) * N : idlePowerW(c, p) * N;
+  const idleW = gatedIdlePowerW(c, p, pgStrategy) * N;
   const actW = e.avg_power_W * N;
   const avgW = idleRatio * idleW + u * actW;
   const goodput = throughput / slowdown;

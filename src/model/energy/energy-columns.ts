@@ -1,11 +1,11 @@
 /**
- * A sweep point's energy outputs: NeuSim's NoPG energy and carbon (at the
- * point's carbon fields) and the EP group's energy of imbalance. They need the operator list (the energy model is per operator),
+ * A sweep point's energy outputs: NeuSim's energy and carbon (at the point's
+ * power_gating_strategy and carbon fields) and the EP group's energy of imbalance. They need the operator list (the energy model is per operator),
  * so a sweep computes them only when its `columns:` asks for one. Pure.
  */
 import type { Evaluation } from "../evaluate.js";
-import { epGroupEnergyNoPG, type EpGroupEnergy } from "./ep-group-energy.js";
-import { pointEnergyNoPG, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
+import { epGroupEnergy, type EpGroupEnergy } from "./ep-group-energy.js";
+import { pointEnergy, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
 
 export const EP_GROUP_COLUMNS = [
   "busiest_device_moe_energy_J", "mean_device_moe_energy_J", "ep_wait_s", "busiest_device_wait_s", "ep_group_energy_J", "imbalance_energy_overhead",
@@ -17,7 +17,7 @@ export type EnergyOutputs = PointEnergy & EpGroupEnergy;
 
 /** [type, unit, meaning] of each energy column, for the data dictionary. */
 export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
-  energy_per_chip_J: ["double", "J", "NeuSim NoPG: one chip's energy for the phase (total_energy_J), static + dynamic"],
+  energy_per_chip_J: ["double", "J", "NeuSim: one chip's energy for the phase (total_energy_J) under power_gating_strategy, static + dynamic"],
   static_energy_per_chip_J: ["double", "J", "its static part"],
   dynamic_energy_per_chip_J: ["double", "J", "its dynamic part"],
   sa_energy_per_chip_J: ["double", "J", "its systolic arrays' share (static + dynamic)"],
@@ -26,20 +26,20 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   hbm_energy_per_chip_J: ["double", "J", "its HBM's share"],
   ici_energy_per_chip_J: ["double", "J", "its ICI links' share"],
   other_energy_per_chip_J: ["double", "J", "the rest of the chip's share"],
-  avg_power_W: ["double", "W", "one chip's average power over the phase (NeuSim NoPG)"],
+  avg_power_W: ["double", "W", "one chip's average power over the phase (energy over energy_exe_time_ns)"],
   peak_power_W: ["double", "W", "one chip's power in its most power-hungry operator"],
-  energy_exe_time_ns: ["double", "ns", "the energy model's phase time (one pipeline stage)"],
-  pg_slowdown: ["double", "", "power-gating slowdown (1: no power gating)"],
+  energy_exe_time_ns: ["double", "ns", "the energy model's phase time (one pipeline stage), wake-up overheads included"],
+  pg_slowdown: ["double", "", "energy_exe_time_ns over the same without power gating (1 for NoPG and disabled); carbon divides the throughput by it"],
   throughput_tokens_per_sec: ["double", "tokens/s", "the system's throughput (NeuSim run_sim)"],
   energy_per_token_J: ["double", "J/token", "NeuSim's 1 / avg_power_efficiency_tkn_per_joule: system average power x PUE over useful tokens (idle share and PUE included)"],
   operational_carbon_kgCO2e: ["double", "kgCO2e", "the system's grid carbon over lifetime_years (carbon_intensity_kgCO2_per_kWh, utilization_factor, PUE)"],
   embodied_carbon_kgCO2e: ["double", "kgCO2e", "the chips' manufacturing carbon"],
   total_carbon_kgCO2e: ["double", "kgCO2e", "operational + embodied"],
-  busiest_device_moe_energy_J: ["double", "J", "the busiest device's NoPG energy over the phase's MoE-layer operators (null: EP does not divide E, or a dense model)"],
+  busiest_device_moe_energy_J: ["double", "J", "the busiest device's energy over the phase's MoE-layer operators (null: EP does not divide E, or a dense model)"],
   mean_device_moe_energy_J: ["double", "J", "the same for a mean device (the point at f = 1, no EPLB)"],
   ep_wait_s: ["double", "s", "how long each mean device waits for the busiest one (0 if it is the slower)"],
   busiest_device_wait_s: ["double", "s", "how long the busiest device waits for the mean ones (0 unless they are slower)"],
-  ep_group_energy_J: ["double", "J", "the EP group's MoE-layer energy, waits paid at idle (full static) power"],
+  ep_group_energy_J: ["double", "J", "the EP group's MoE-layer energy, waits paid at NeuSim's idle power (NoPG: full static power; gated settings: 8.97 % of HBM static + other)"],
   imbalance_energy_overhead: ["double", "", "ep_group_energy_J over a balanced group's (EP x the mean device's); 1 when balanced"],
 };
 
@@ -47,8 +47,8 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
 export function energyOf(ev: Evaluation): EnergyOutputs {
   const { config, ops, imbalance: im } = ev;
   return {
-    ...pointEnergyNoPG({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
-    ...epGroupEnergyNoPG(config, ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
+    ...pointEnergy({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
+    ...epGroupEnergy(config, ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
   };
 }
 

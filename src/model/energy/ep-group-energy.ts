@@ -3,15 +3,17 @@
  * which times one chip). The MoE layers end when the slowest device ends:
  * the busiest device (the model's, holding the hot experts) and EP - 1 mean
  * devices each do their share and then wait, paying idle power while they
- * wait. Without power gating a waiting chip's idle power is NeuSim's
- * carbon-model idle power (its full static power, SA and VU counted once). Pure.
+ * wait. A waiting chip's idle power is NeuSim's carbon-model idle power under
+ * the point's power-gating setting: without gating (NoPG) its full static
+ * power, SA and VU counted once; under any other setting a gated chip's, 8.97 %
+ * of HBM static power plus "other" (gatedIdlePowerW). Pure.
  *
  *   T = max(T_busiest, T_mean)
  *   ep_group_energy_J = E_busiest + P_idle x (T - T_busiest) + (EP - 1) x (E_mean + P_idle x (T - T_mean))
  *   imbalance_energy_overhead = ep_group_energy_J / (EP x E_mean)
  *
- * E and T are one chip's NoPG energy and time over the phase's MoE-layer
- * operators (MOE_BLOCKS; attention is the same on every device). The mean
+ * E and T are one chip's energy and time under the power-gating setting (its
+ * wake-up overheads included) over the phase's MoE-layer operators (MOE_BLOCKS; attention is the same on every device). The mean
  * device is the same point with balanced experts: the worst-case model at
  * f = 1, no EPLB. It holds E / EP experts only when EP divides E, so the
  * columns are defined there and null otherwise (and for dense models). A
@@ -24,8 +26,8 @@ import type { MoeConfig } from "../config.js";
 import { evaluateResolved, type TimedOp } from "../evaluate.js";
 import { MOE_BLOCKS } from "../ops/op.js";
 import { chipPower } from "./chip-power.js";
-import { idlePowerW } from "./carbon.js";
-import { phaseEnergyNoPG } from "./phase-energy.js";
+import { gatedIdlePowerW } from "./carbon.js";
+import { phaseEnergy } from "./phase-energy.js";
 
 export interface EpGroupEnergy {
   /** One MoE-layer share of the phase (J, one chip): the busiest device, and the mean device. */
@@ -43,7 +45,7 @@ const isMoe = new Set(MOE_BLOCKS);
 
 function moeShare(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number): { J: number; ns: number } {
   const moe = ops.filter((op) => isMoe.has(op.block));
-  const e = phaseEnergyNoPG(moe, config, hotExperts);
+  const e = phaseEnergy(moe, config, hotExperts);
   return { J: e.total_energy_J, ns: e.exe_time_ns };
 }
 
@@ -64,7 +66,7 @@ const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
   c.expert_load_model === "worst_case" && c.num_redundant_experts === 0 && effectiveFactor === 1;
 
 /** `effectiveFactor`: the point's effective_expert_load_imbalance_factor. */
-export function epGroupEnergyNoPG(config: MoeConfig, ops: readonly TimedOp[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
+export function epGroupEnergy(config: MoeConfig, ops: readonly TimedOp[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
   const EP = config.expert_parallelism_degree;
   if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) {
     return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
@@ -73,7 +75,7 @@ export function epGroupEnergyNoPG(config: MoeConfig, ops: readonly TimedOp[], ho
   const mean = isBalanced(config, effectiveFactor) ? busy : meanShare(config);
   const endNs = Math.max(busy.ns, mean.ns);
   const meanWaitS = (endNs - mean.ns) / 1e9, busyWaitS = (endNs - busy.ns) / 1e9;
-  const idleW = idlePowerW(config, chipPower(config.chip));
+  const idleW = gatedIdlePowerW(config, chipPower(config.chip), config.power_gating_strategy);
   const group = busy.J + idleW * busyWaitS + (EP - 1) * (mean.J + idleW * meanWaitS);
   return {
     busiest_device_moe_energy_J: busy.J, mean_device_moe_energy_J: mean.J, ep_wait_s: meanWaitS, busiest_device_wait_s: busyWaitS,

@@ -1,6 +1,6 @@
 /**
- * One design point's energy and carbon as NeuSim reports them without power
- * gating (NoPG, DVFS off): the per-chip phase energy, the system's lifetime
+ * One design point's energy and carbon as NeuSim reports them under the
+ * config's power-gating setting (DVFS off): the per-chip phase energy, the system's lifetime
  * carbon, and NeuSim's energy per token (1 / avg_power_efficiency_tkn_per_joule,
  * so it includes PUE and the idle share of the duty cycle). Pure.
  */
@@ -9,7 +9,7 @@ import type { TimedOp } from "../evaluate.js";
 import { chipPower } from "./chip-power.js";
 import { carbonOf, throughputTokensPerSec } from "./carbon.js";
 import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
-import { phaseEnergyNoPG } from "./phase-energy.js";
+import { phaseEnergy } from "./phase-energy.js";
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
@@ -29,12 +29,13 @@ export interface PhaseOps {
   pipelineNs: number;
 }
 
-/** At the config's carbon settings. */
-export function pointEnergyNoPG(p: PhaseOps): PointEnergy {
-  const e = phaseEnergyNoPG(p.ops, p.config, p.hotExperts);
+/** At the config's power-gating and carbon settings. */
+export function pointEnergy(p: PhaseOps): PointEnergy {
+  const e = phaseEnergy(p.ops, p.config, p.hotExperts);
   const throughput = throughputTokensPerSec(p.config, p.stageNs, p.pipelineNs);
-  const slowdown = 1; // NoPG: the energy model's time is the performance model's
-  const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, "NoPG");
+  // Wake-up overheads slow the phase: the carbon's goodput is the throughput over this.
+  const slowdown = e.slowdown;
+  const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, p.config.power_gating_strategy);
   const components = Object.fromEntries(ENERGY_COMPONENTS.map((c) => [`${c}_energy_per_chip_J`, e.component_J[c]])) as Record<`${EnergyComponent}_energy_per_chip_J`, number>;
   return {
     energy_per_chip_J: e.total_energy_J, static_energy_per_chip_J: e.static_energy_J, dynamic_energy_per_chip_J: e.dynamic_energy_J,
