@@ -79,6 +79,7 @@ describe("a point's energy and carbon columns (NeuSim's run-script settings, 3 y
     if (r.pg_strategy === "NoPG" || r.pg_strategy === "disabled") expect(got.pg_slowdown).toBe(1);
     expect(got.throughput_tokens_per_sec).toBe(Number(r["run_sim.throughput_tokens_per_sec"]));
     expect(got.energy_per_token_J).toBe(1 / Number(r["carbon.lt3.avg_power_efficiency_tkn_per_joule"]));
+    expect(got.system_avg_power_W).toBe(Number(r["carbon.avg_power_W"]));
     expect(got.operational_carbon_kgCO2e + got.embodied_carbon_kgCO2e).toBe(Number(r["carbon.lt3.avg_total_carbon_kgCO2e"]));
     expect(got.total_carbon_kgCO2e).toBe(Number(r["carbon.lt3.avg_total_carbon_kgCO2e"]));
     expect(got.embodied_carbon_kgCO2e).toBe(Number(r["carbon.lt3.embodied_carbon_kgCO2e"]));

@@ -15,6 +15,7 @@ import { schemaCommand } from "./commands/schema.js";
 import { queryCommand } from "./commands/query.js";
 import { columnsCommand } from "./commands/columns.js";
 import { modelsCommand } from "./commands/models.js";
+import { sloCommand } from "./commands/slo.js";
 
 function fail(message: string): never {
   process.stderr.write(`moesweep: ${message}\n`);
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       .command(figuresCommand)
       .command(evalCommand)
       .command(queryCommand)
+      .command(sloCommand)
       .command(columnsCommand)
       .command(modelsCommand)
       .command(schemaCommand)

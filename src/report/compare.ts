@@ -3,15 +3,13 @@
  * metric, how many rows changed and the min / median / max ratio
  * candidate / baseline; points present on one side only; the largest changes.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
-import { parse } from "csv-parse";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
 import { ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { FIELD_BY_NAME } from "../model/config.js";
 import { InputError } from "../errors.js";
-import { readManifest, RESULTS, runFilesMismatch } from "../engine/manifest.js";
+import { csvRows, resultsPath } from "./result-set.js";
 
 export class CompareInputError extends InputError {}
 
@@ -49,31 +47,6 @@ export interface CompareReport {
   tolerance: number;
   fail_above: number;
   pass: boolean;
-}
-
-/**
- * A result set: a run folder (its results.csv) or a CSV file. A completed run
- * folder's files must still be what its run wrote (size and sha256 in its manifest).
- */
-export function resultsPath(p: string): string {
-  const isDir = existsSync(p) && statSync(p).isDirectory();
-  const path = isDir ? join(p, RESULTS) : p;
-  if (!existsSync(path)) throw new CompareInputError(`${p}: no such result set (expected a run folder with results.csv, or a CSV file)`);
-  if (isDir) {
-    const m = readManifest(p);
-    const bad = m?.status === "complete" ? runFilesMismatch(p, m) : null;
-    if (bad) throw new CompareInputError(`${p}: ${bad}; it is not what its run wrote (rerun it with --restart, or compare the CSV file directly)`);
-  }
-  return path;
-}
-
-async function* csvRows(path: string): AsyncGenerator<string[]> {
-  const parser = createReadStream(path).pipe(parse({ relax_column_count: false }));
-  try {
-    for await (const row of parser) yield row as string[];
-  } catch (err) {
-    throw new CompareInputError(`${path}: malformed CSV: ${(err as Error).message}`);
-  }
 }
 
 function fileHash(path: string): string {

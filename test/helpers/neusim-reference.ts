@@ -79,5 +79,5 @@ export function neusimPowerReferencePhase(config: ConfigInput) {
   const a2a = exchange.ops.filter((op) => op.opcode === "AllToAll");
   let k = 0;
   const ops = compute.ops.map((op) => (op.opcode === "AllToAll" ? a2a[k++] : op));
-  return { config: compute.config, ops, hotExperts: compute.imbalance.hot_experts_on_device };
+  return { config: compute.config, ops, hotExperts: compute.imbalance.hot_experts_on_device, outOfMemory: compute.outputs.out_of_memory as boolean };
 }

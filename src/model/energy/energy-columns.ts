@@ -32,6 +32,7 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   pg_slowdown: ["double", "", "energy_exe_time_ns over the same without power gating (1 for NoPG and disabled); carbon divides the throughput by it"],
   throughput_tokens_per_sec: ["double", "tokens/s", "the system's throughput (NeuSim run_sim)"],
   energy_per_token_J: ["double", "J/token", "NeuSim's 1 / avg_power_efficiency_tkn_per_joule: system average power x PUE over useful tokens (idle share and PUE included)"],
+  system_avg_power_W: ["double", "W", "the whole system's average power over its life: idle at idle power for 1 - utilization_factor, active for the rest (NeuSim carbon avg_power_W; moesweep slo's optimal_energy_eff_watt)"],
   operational_carbon_kgCO2e: ["double", "kgCO2e", "the system's grid carbon over lifetime_years (carbon_intensity_kgCO2_per_kWh, utilization_factor, PUE)"],
   embodied_carbon_kgCO2e: ["double", "kgCO2e", "the chips' manufacturing carbon"],
   total_carbon_kgCO2e: ["double", "kgCO2e", "operational + embodied"],

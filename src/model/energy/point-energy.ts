@@ -14,7 +14,7 @@ import { phaseEnergy } from "./phase-energy.js";
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
   ...ENERGY_COMPONENTS.map((c) => `${c}_energy_per_chip_J` as const),
-  "avg_power_W", "peak_power_W", "energy_exe_time_ns", "pg_slowdown", "throughput_tokens_per_sec", "energy_per_token_J",
+  "avg_power_W", "peak_power_W", "energy_exe_time_ns", "pg_slowdown", "throughput_tokens_per_sec", "energy_per_token_J", "system_avg_power_W",
   "operational_carbon_kgCO2e", "embodied_carbon_kgCO2e", "total_carbon_kgCO2e",
 ] as const;
 export type PointEnergy = Record<(typeof POINT_ENERGY_COLUMNS)[number], number>;
@@ -43,6 +43,7 @@ export function pointEnergy(p: PhaseOps): PointEnergy {
     avg_power_W: e.avg_power_W, peak_power_W: e.peak_power_W, energy_exe_time_ns: e.exe_time_ns, pg_slowdown: slowdown,
     throughput_tokens_per_sec: throughput,
     energy_per_token_J: 1 / carbon.avg_power_efficiency_tkn_per_joule,
+    system_avg_power_W: carbon.avg_power_W,
     operational_carbon_kgCO2e: carbon.operational_carbon_kgCO2e, embodied_carbon_kgCO2e: carbon.embodied_carbon_kgCO2e,
     total_carbon_kgCO2e: carbon.avg_total_carbon_kgCO2e,
   };

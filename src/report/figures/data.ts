@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { compileExpression } from "filtrex";
 import { FIELD_NAMES } from "../../model/config.js";
-import { resultsPath } from "../compare.js";
+import { resultsPath } from "../result-set.js";
 import { InputError } from "../../errors.js";
 
 export type Row = Record<string, string>;
