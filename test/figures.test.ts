@@ -33,6 +33,8 @@ const expected: Record<string, { marks: [string, number][]; titles: string[] }> 
   "moe-by-w": { marks: [["line mark", 12], ["point", 54]], titles: ["Imbalance factor f (log scale)", "MoE layer time over balanced (x)"] },
   // 2 phases x (7 load models x 2 EPLB settings - the balanced case with EPLB); 140 rows less those 10.
   routing: { marks: [["line mark", 26], ["point", 130]], titles: ["Expert parallelism (EP, log scale)", "MoE layer time over balanced (x)"] },
+  // 2 metrics x 2 EP x 4 power-gating settings; 48 points x 2 metrics.
+  energy: { marks: [["line mark", 16], ["point", 96]], titles: ["Imbalance factor f (log scale)"] },
 };
 
 describe.each(KIND_NAMES)("figure %s", (kind) => {
@@ -63,6 +65,15 @@ describe("figure content", () => {
     const { figures: [fig] } = await buildFigures(fixture("heatmap"), ["heatmap"]);
     const values = (fig.spec as { data: { values: { f: string; slowdown: number }[] } }).data.values;
     expect(values.filter((v) => v.f === "1").every((v) => v.slowdown === 1)).toBe(true);
+  });
+
+  it("energy: the group's overhead is exactly 1 at f = 1 under every setting, and gating lowers energy per token", async () => {
+    const { figures: [fig] } = await buildFigures(fixture("energy"), ["energy"]);
+    const values = (fig.spec as { data: { values: { metric: string; f: number; EPn: number; setting: string; value: number }[] } }).data.values;
+    const overhead = values.filter((v) => v.metric.startsWith("EP group"));
+    expect(overhead.filter((v) => v.f === 1).map((v) => v.value)).toEqual(Array(8).fill(1));
+    const perToken = (setting: string) => values.find((v) => v.metric.startsWith("Energy per token") && v.f === 1 && v.EPn === 8 && v.setting === setting)!.value;
+    for (const s of ["HW", "Full", "Ideal"]) expect(perToken(s)).toBeLessThan(perToken("NoPG"));
   });
 
   it("latency: an unbalanced-only result set is refused with the reason", async () => {
@@ -107,8 +118,8 @@ describe("moesweep figures (CLI)", () => {
 });
 
 describe("figure kind names", () => {
-  it("are the seven documented kinds, in the order help and README list them", () => {
-    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap", "alltoall", "moe-by-w", "routing"]);
+  it("are the eight documented kinds, in the order help and README list them", () => {
+    expect(KIND_NAMES).toEqual(["skew", "breakdown", "latency", "heatmap", "alltoall", "moe-by-w", "routing", "energy"]);
   });
 });
 

@@ -300,6 +300,43 @@ export const FIGURE_KINDS: FigureKind[] = [
       } as TopLevelSpec;
     },
   },
+  {
+    name: "energy",
+    title: "Energy per token and the EP group's energy of imbalance, by power-gating setting",
+    sweep: "sweeps/paper/energy.yaml",
+    needs: ["expert_parallelism_degree", "expert_load_imbalance_factor", "power_gating_strategy", "energy_per_token_J", "imbalance_energy_overhead"],
+    build(rows, extra) {
+      const { rows: slice, caption } = sliceRows(rows.filter((r) => r.imbalance_energy_overhead !== ""),
+        ["expert_parallelism_degree", "expert_load_imbalance_factor", "power_gating_strategy", ...extra]);
+      if (slice.length === 0) throw new FigureInputError("needs imbalance_energy_overhead (defined when EP divides the expert count, for MoE models)");
+      const settings = [...new Set(slice.map((r) => r.power_gating_strategy))];
+      const metrics = ["Energy per token (J)", "EP group energy over balanced (x)"];
+      const values = slice.flatMap((r) => [num(r.energy_per_token_J), num(r.imbalance_energy_overhead)].map((value, i) => ({
+        ...carry(r, extra), metric: metrics[i], EP: `EP = ${r.expert_parallelism_degree}`, EPn: num(r.expert_parallelism_degree),
+        f: num(r.expert_load_imbalance_factor === "-1" ? r.effective_expert_load_imbalance_factor ?? "" : r.expert_load_imbalance_factor), setting: r.power_gating_strategy, value,
+      })));
+      return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: titled(this.title, caption),
+        data: { values },
+        facet: {
+          row: { field: "metric", title: null, sort: metrics },
+          column: { field: "EP", title: "Expert parallelism", sort: { field: "EPn" } },
+        },
+        resolve: { scale: { y: "independent" } },
+        spec: {
+          width: 200, height: 130,
+          mark: { type: "line", point: true },
+          encoding: {
+            x: { field: "f", type: "quantitative", scale: { type: "log", base: 2 }, title: "Imbalance factor f (log scale)" },
+            y: { field: "value", type: "quantitative", scale: { zero: false }, title: null },
+            color: { field: "setting", type: "nominal", title: "Power gating", sort: settings },
+          },
+        },
+        config: BASE_CONFIG,
+      } as TopLevelSpec;
+    },
+  },
 ];
 
 export const KIND_NAMES: string[] = FIGURE_KINDS.map((k) => k.name);

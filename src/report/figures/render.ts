@@ -47,6 +47,7 @@ function applyOverrides(kind: string, spec: TopLevelSpec, opts: FigureOptions): 
   }
   if (opts.facet) {
     if (s.vconcat) throw new FigureInputError(`--facet is not available for ${kind} (it already has a row per phase)`);
+    if (s.facet?.row) throw new FigureInputError(`--facet is not available for ${kind} (it already has a row per ${s.facet.row.field}); slice with --where`);
     // Row labels on the right, "field = value", clear of the y-axis title.
     const row = { field: opts.facet, type: "ordinal", title: null, header: { labelOrient: "right", labelAngle: 0, labelAlign: "left", labelExpr: `'${opts.facet} = ' + datum.value` } };
     if (s.facet) s.facet = { ...s.facet, row };
