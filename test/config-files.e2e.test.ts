@@ -47,6 +47,22 @@ describe("NeuSim config files", () => {
     expect(withoutIdentity(fromFile)).toEqual(withoutIdentity(catalog));
   });
 
+  it("a chip file's power constants drive the energy columns (ChipConfig's defaults for the ones it leaves out)", () => {
+    const dir = tmp();
+    const v5p = JSON.parse(readFileSync(CHIP_FILE, "utf8")) as Record<string, unknown>;
+    const same = join(dir, "v5p.json"), greener = join(dir, "greener.json");
+    writeFileSync(same, JSON.stringify({ ...v5p, hbm_bw_GBps: 2765, vmem_size_MB: 128 }));
+    writeFileSync(greener, JSON.stringify({ ...v5p, hbm_bw_GBps: 2765, vmem_size_MB: 128, static_power_other_W: 20, embodied_carbon_kgCO2: 1000 }));
+    const common = ["--phase", "decode", "--tensor_parallelism_degree", "8", "--energy"];
+    const catalog = evalJson(["--chip", "tpuv5p", ...common]);
+    expect(withoutIdentity(evalJson(["--chip", same, ...common]))).toEqual(withoutIdentity(catalog));
+    const g = evalJson(["--chip", greener, ...common]);
+    expect(g.embodied_carbon_kgCO2e).toBe(8 * 1000);
+    expect(g.phase_time_ns).toBe(catalog.phase_time_ns);
+    expect(g.other_energy_per_chip_J as number).toBeCloseTo((catalog.other_energy_per_chip_J as number) * (20 / 44.82811018), 9);
+    expect(g.sa_energy_per_chip_J).toBe(catalog.sa_energy_per_chip_J);
+  });
+
   it("missing chip fields take NeuSim's ChipConfig defaults", () => {
     const dir = tmp();
     const f = join(dir, "minimal.json");

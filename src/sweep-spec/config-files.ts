@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  chipFromNeusimJson, ConfigFileError, isConfigFilePath, modelFromNeusimJson, registerConfigFiles, type ConfigFileEntries,
+  chipFromNeusimJson, chipPowerFromNeusimJson, ConfigFileError, isConfigFilePath, modelFromNeusimJson, registerConfigFiles, type ConfigFileEntries,
 } from "../model/catalog/neusim-files.js";
 import { LoadFileError, parseLoads } from "../model/routing/measured.js";
 import { isHuggingFaceConfig, modelFromHuggingFace } from "../model/catalog/huggingface.js";
@@ -48,7 +48,9 @@ export function loadConfigFiles(values: { chip: unknown[]; model: unknown[]; exp
   }
   for (const v of new Set(values.chip)) {
     if (!isConfigFilePath(v)) continue;
-    entries.chips[v] = chipFromNeusimJson(v, readJson(resolve(baseDir, v), v));
+    const raw = readJson(resolve(baseDir, v), v);
+    entries.chips[v] = chipFromNeusimJson(v, raw);
+    entries.chipPowers = { ...entries.chipPowers, [v]: chipPowerFromNeusimJson(v, raw) };
     any = true;
   }
   for (const v of new Set(values.model)) {

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../../errors.js";
 import { CHIPS, type ChipSpec } from "./chips.js";
+import { CHIPCONFIG_DEFAULT_POWER, type ChipPower } from "./chip-power.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { registerMeasuredLoads } from "../routing/measured.js";
 
@@ -38,13 +39,13 @@ const CHIP_FIELDS: Record<keyof ChipSpec, FieldRule & { default: unknown }> = {
   ICI_topology: { kind: "string", choices: ["TORUS_2D", "TORUS_3D"], default: "TORUS_3D" },
   use_vu_for_small_matmul: { kind: "bool", default: true },
 };
-/** ChipConfig fields NeuSim has that the timing model does not use (power, PCIe, DCN latency): accepted, ignored. */
+/** ChipConfig's power constants: the energy model reads them (chipPowerFromNeusimJson), the timing model does not. */
+const POWER_FIELDS = Object.keys(CHIPCONFIG_DEFAULT_POWER) as (keyof ChipPower & string)[];
+
+/** ChipConfig fields NeuSim has that the timing model does not use (power, PCIe, DCN latency): accepted, ignored by it. */
 const CHIP_FIELDS_IGNORED = new Set([
   "pcie_bw_GBps", "dcn_latency_ns", "pcie_latency_ns", "TDP_W", "idle_power_W", "min_power_W", "avg_power_W", "max_power_W",
-  "HBM_GBps_per_W", "ICI_GBps_per_W", "embodied_carbon_kgCO2", "static_power_W_per_sa", "static_power_W_per_vu",
-  "static_power_vmem_W", "static_power_ici_W", "static_power_hbm_mc_W", "static_power_hbm_phy_W", "static_power_other_W",
-  "dynamic_power_W_per_SA", "dynamic_power_W_per_VU", "dynamic_power_vmem_W", "dynamic_power_ici_W_per_GBps",
-  "dynamic_power_hbm_W_per_GBps", "dynamic_power_other_W", "pg_config", "enable_dvfs",
+  "HBM_GBps_per_W", "ICI_GBps_per_W", ...POWER_FIELDS, "pg_config", "enable_dvfs",
 ]);
 
 /** DeepSeekConfig's fields (LLMConfig and MoELLMConfig defaults; the MLA ranks have none). */
@@ -125,6 +126,14 @@ export function chipFromNeusimJson(file: string, raw: unknown): ChipSpec {
   return parseEntry<ChipSpec>(file, raw, CHIP_FIELDS, CHIP_FIELDS_IGNORED, "chip");
 }
 
+/** A chip file's power constants over ChipConfig's defaults, as NeuSim's ChipConfig reads them. */
+export function chipPowerFromNeusimJson(file: string, raw: unknown): ChipPower {
+  const obj = raw as Record<string, unknown>;
+  const out = { ...CHIPCONFIG_DEFAULT_POWER };
+  for (const k of POWER_FIELDS) if (obj[k] !== undefined) out[k] = checkField(file, k, obj[k], { kind: "number", min: 0 }) as number;
+  return out;
+}
+
 /** Fields only the DeepSeek generator reads: a Llama file need not have them. */
 const DEEPSEEK_ONLY = ["q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"] as const;
 
@@ -145,18 +154,22 @@ export function modelFromNeusimJson(file: string, raw: unknown): ModelSpec {
 /** Entries loaded from files, keyed by the path they were named by; shipped to workers with the spec. */
 export interface ConfigFileEntries {
   chips: Record<string, ChipSpec>;
+  /** The chip files' power constants (energy columns). */
+  chipPowers?: Record<string, ChipPower>;
   models: Record<string, ModelSpec>;
   /** Measured expert loads (expert_load_file), parsed. */
   loads?: Record<string, number[]>;
 }
 
 const fileChips = new Map<string, ChipSpec>();
+const fileChipPowers = new Map<string, ChipPower>();
 const fileModels = new Map<string, ModelSpec>();
 
 /** Make file entries resolvable by their path (idempotent; the same path must keep its content). */
 export function registerConfigFiles(entries: ConfigFileEntries | undefined): void {
   if (!entries) return;
   for (const [k, v] of Object.entries(entries.chips)) fileChips.set(k, v);
+  for (const [k, v] of Object.entries(entries.chipPowers ?? {})) fileChipPowers.set(k, v);
   for (const [k, v] of Object.entries(entries.models)) fileModels.set(k, v);
   registerMeasuredLoads(entries.loads);
 }
@@ -164,6 +177,11 @@ export function registerConfigFiles(entries: ConfigFileEntries | undefined): voi
 /** A chip by catalog name or registered file path. */
 export function chipSpec(id: string): ChipSpec | undefined {
   return Object.hasOwn(CHIPS, id) ? CHIPS[id] : fileChips.get(id);
+}
+
+/** A registered chip file's power constants. */
+export function chipFilePower(id: string): ChipPower | undefined {
+  return fileChipPowers.get(id);
 }
 
 export function modelSpec(id: string): ModelSpec | undefined {
