@@ -5,8 +5,8 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/config.js";
-import { evaluateOutputs, evaluateResolved, type Outputs } from "../model/evaluate.js";
-import { energyOf, type EnergyOutputs } from "../model/energy/energy-columns.js";
+import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
+import { ENERGY_COLUMNS, evaluateWithEnergy, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
 
 export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
@@ -90,7 +90,9 @@ export function csvText(rows: readonly (readonly unknown[])[]): string {
 interface Point {
   config: MoeConfig;
   key: string;
-  outputs: Outputs | (Outputs & EnergyOutputs);
+  outputs: Outputs;
+  /** Only when the plan names energy columns. */
+  energy: EnergyOutputs | undefined;
 }
 type Getter = (p: Point, index: number) => unknown;
 
@@ -104,6 +106,7 @@ function getters(plan: SweepPlan): Getter[] {
       if (col === "point_index") return (_p, i) => i;
       if (col === "config_key") return (p) => p.key;
       if (fields.has(col)) return (p) => p.config[col as keyof MoeConfig];
+      if ((ENERGY_COLUMNS as readonly string[]).includes(col)) return (p) => (p.energy as Record<string, unknown> | undefined)?.[col];
       return (p) => (p.outputs as Record<string, unknown>)[col];
     });
     gettersCache.set(plan, g);
@@ -127,11 +130,10 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         continue;
       }
       const config = resolveConfig(input);
-      // Energy needs the operator list: then one full evaluation gives both (its outputs equal evaluateOutputs', tested).
-      let outputs: Outputs | (Outputs & EnergyOutputs);
+      // Energy needs each operator's energy: one evaluation gives both (its outputs equal evaluateOutputs', tested).
+      let outputs: Outputs, energy: EnergyOutputs | undefined;
       if (plan.wantsEnergy) {
-        const ev = evaluateResolved(config);
-        outputs = { ...ev.outputs, ...energyOf(ev) };
+        ({ outputs, energy } = evaluateWithEnergy(config, plan.wantsEpGroup));
       } else {
         outputs = evaluateOutputs(config);
       }
@@ -142,7 +144,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
         }
         counts.out_of_memory++;
       }
-      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs };
+      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs, energy };
       const row = new Array<unknown>(g.length);
       for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
       resultsCsv += csvLine(row);

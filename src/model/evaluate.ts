@@ -11,6 +11,7 @@ import { ENERGY_COMPONENTS, opEnergyOf, type EnergyComponent } from "./energy/op
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism, type Parallelism } from "./parallelism.js";
 import { BlockTimer, blockIndex, PhaseSums } from "./timing/block-timer.js";
+import { EnergySink, type EnergyRecord } from "./energy/energy-sink.js";
 import { backendFor, type OpTiming } from "./timing/backend.js";
 
 export interface TimedOp extends Op {
@@ -79,6 +80,16 @@ export function evaluateOutputs(config: MoeConfig): Outputs {
   const timer = new BlockTimer(backendFor(config));
   emitPhase(timer, config, par, ph, imbalance);
   return summarize(config, par, ph, imbalance, timer.sums);
+}
+
+/** The outputs and each operator's energy record (emission order), for energy columns: the graph timed as numbers, records of cached groups replayed. */
+export function evaluateEnergyRecords(config: MoeConfig): { outputs: Outputs; imbalance: Imbalance; records: EnergyRecord[] } {
+  const par = deriveParallelism(config);
+  const ph = phaseShape(config, par);
+  const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
+  const sink = new EnergySink(backendFor(config), config);
+  emitPhase(sink, config, par, ph, imbalance);
+  return { outputs: summarize(config, par, ph, imbalance, sink.timer.sums), imbalance, records: sink.records };
 }
 
 function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalance: Imbalance, sums: PhaseSums): Outputs {

@@ -10,7 +10,7 @@
 import { compileExpression } from "filtrex";
 import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
-import { ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
+import { EP_GROUP_COLUMNS, ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { neusimVerdict } from "../model/neusim-rules.js";
 import { registerConfigFiles } from "../model/catalog/neusim-files.js";
 import { SpecError, type ResolvedSpec } from "../sweep-spec/resolved.js";
@@ -30,6 +30,7 @@ export class SweepPlan {
   readonly columns: string[];
   /** The chosen columns include energy outputs. */
   readonly wantsEnergy: boolean;
+  readonly wantsEpGroup: boolean;
   private readonly radices: number[];
   private readonly filters: { text: string; fn: Filter }[];
   private readonly needsVerdict: boolean;
@@ -59,6 +60,8 @@ export class SweepPlan {
     const energy = spec.columns ? ENERGY_COLUMNS.filter((c) => spec.columns!.includes(c)) : [];
     const outputs = [...(spec.columns ? OUTPUT_COLUMNS.filter((c) => spec.columns!.includes(c)) : OUTPUT_COLUMNS), ...energy];
     this.wantsEnergy = energy.length > 0;
+    // The EP group's columns cost a second (balanced) evaluation: only when named.
+    this.wantsEpGroup = energy.some((c) => (EP_GROUP_COLUMNS as readonly string[]).includes(c));
     this.columns = ["point_index", ...(spec.config_key === false ? [] : ["config_key"]), ...this.recordedFields, ...outputs];
     this.needsVerdict = spec.where.some((w) => /\bneusim_(valid|reason)\b/.test(w));
     this.filters = spec.where.map((text, i) => {

@@ -3,7 +3,7 @@ import type { Argv } from "yargs";
 import { stringify } from "csv-stringify/sync";
 import { FIELD_NAMES } from "../../model/config.js";
 import { evaluate, OP_COLUMNS, OUTPUT_COLUMNS, opRecord } from "../../model/evaluate.js";
-import { energyOf } from "../../model/energy/energy-columns.js";
+import { evaluateWithEnergy } from "../../model/energy/energy-columns.js";
 import { configInputFromArgv, withConfigOptions } from "../config-options.js";
 import { keyValueLines, table } from "../format.js";
 
@@ -41,7 +41,7 @@ export const evalCommand = {
       }
       return;
     }
-    const energy = argv.energy ? energyOf(ev) : {};
+    const energy = argv.energy ? evaluateWithEnergy(ev.config).energy : {};
     if (argv.json) {
       const obj = { config_key: ev.config_key, ...Object.fromEntries(configEntries), ...ev.outputs, ...energy };
       process.stdout.write(JSON.stringify(obj, null, 2) + "\n");

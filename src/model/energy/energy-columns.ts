@@ -1,9 +1,10 @@
 /**
  * A sweep point's energy outputs: NeuSim's energy and carbon (at the point's
- * power_gating_strategy and carbon fields) and the EP group's energy of imbalance. They need the operator list (the energy model is per operator),
- * so a sweep computes them only when its `columns:` asks for one. Pure.
+ * power_gating_strategy and carbon fields) and the EP group's energy of imbalance. The energy model is per
+ * operator (EnergySink records each one), so a sweep computes them only when its `columns:` asks for one. Pure.
  */
-import type { Evaluation } from "../evaluate.js";
+import { evaluateEnergyRecords, type Outputs } from "../evaluate.js";
+import type { MoeConfig } from "../config.js";
 import { epGroupEnergy, type EpGroupEnergy } from "./ep-group-energy.js";
 import { pointEnergy, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
 
@@ -44,12 +45,19 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   imbalance_energy_overhead: ["double", "", "ep_group_energy_J over a balanced group's (EP x the mean device's); 1 when balanced"],
 };
 
-/** The energy outputs of an evaluated point (`eval --energy`), at its carbon settings. */
-export function energyOf(ev: Evaluation): EnergyOutputs {
-  const { config, ops, imbalance: im } = ev;
-  return {
-    ...pointEnergy({ config, ops, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
-    ...epGroupEnergy(config, ops, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
-  };
+const NO_GROUP: EpGroupEnergy = Object.freeze({
+  busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null,
+});
+
+/**
+ * A point's outputs and energy outputs (sweeps and `eval --energy`), at its power-gating and carbon
+ * settings. `withGroup` false leaves the EP group's columns null (they cost a balanced evaluation).
+ */
+export function evaluateWithEnergy(config: MoeConfig, withGroup = true): { outputs: Outputs; energy: EnergyOutputs } {
+  const { outputs, imbalance: im, records } = evaluateEnergyRecords(config);
+  const energy = pointEnergy({ config, records, hotExperts: im.hot_experts_on_device, stageNs: Number(outputs.stage_time_ns), pipelineNs: Number(outputs.pipeline_ici_ns) }) as EnergyOutputs;
+  const g = withGroup ? epGroupEnergy(config, records, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor) : NO_GROUP;
+  for (const c of EP_GROUP_COLUMNS) energy[c] = g[c];
+  return { outputs, energy };
 }
 

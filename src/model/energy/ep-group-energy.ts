@@ -23,11 +23,12 @@
  * tile better), so the max matters.
  */
 import type { MoeConfig } from "../config.js";
-import { evaluateResolved, type TimedOp } from "../evaluate.js";
+import { evaluateEnergyRecords } from "../evaluate.js";
 import { MOE_BLOCKS } from "../ops/op.js";
 import { chipPower } from "./chip-power.js";
 import { gatedIdlePowerW } from "./carbon.js";
-import { phaseEnergy } from "./phase-energy.js";
+import { phaseEnergyOf } from "./phase-energy.js";
+import type { EnergyRecord } from "./energy-sink.js";
 
 export interface EpGroupEnergy {
   /** One MoE-layer share of the phase (J, one chip): the busiest device, and the mean device. */
@@ -43,9 +44,8 @@ export interface EpGroupEnergy {
 
 const isMoe = new Set(MOE_BLOCKS);
 
-function moeShare(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number): { J: number; ns: number } {
-  const moe = ops.filter((op) => isMoe.has(op.block));
-  const e = phaseEnergy(moe, config, hotExperts);
+function moeShare(records: readonly EnergyRecord[], hotExperts: number): { J: number; ns: number } {
+  const e = phaseEnergyOf(records.filter((r) => isMoe.has(r.block)), hotExperts);
   return { J: e.total_energy_J, ns: e.exe_time_ns };
 }
 
@@ -58,20 +58,21 @@ function balancedConfig(c: MoeConfig): MoeConfig {
 }
 
 function meanShare(config: MoeConfig): { J: number; ns: number } {
-  const ev = evaluateResolved(balancedConfig(config));
-  return moeShare(ev.ops, ev.config, ev.imbalance.hot_experts_on_device);
+  const ev = evaluateEnergyRecords(balancedConfig(config));
+  return moeShare(ev.records, ev.imbalance.hot_experts_on_device);
 }
 
 const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
   c.expert_load_model === "worst_case" && c.num_redundant_experts === 0 && effectiveFactor === 1;
 
 /** `effectiveFactor`: the point's effective_expert_load_imbalance_factor. */
-export function epGroupEnergy(config: MoeConfig, ops: readonly TimedOp[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
+/** `records`: the point's operator energies in emission order (evaluateEnergyRecords, or energyRecordsOf its operator list). */
+export function epGroupEnergy(config: MoeConfig, records: readonly EnergyRecord[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
   const EP = config.expert_parallelism_degree;
   if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) {
     return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
   }
-  const busy = moeShare(ops, config, hotExperts);
+  const busy = moeShare(records, hotExperts);
   const mean = isBalanced(config, effectiveFactor) ? busy : meanShare(config);
   const endNs = Math.max(busy.ns, mean.ns);
   const meanWaitS = (endNs - mean.ns) / 1e9, busyWaitS = (endNs - busy.ns) / 1e9;

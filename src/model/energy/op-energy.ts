@@ -69,6 +69,11 @@ export interface OpEnergy {
   /** Set-power-mode instructions of software-managed gating (Full). */
   num_setpm_vu: number;
   num_setpm_sram: number;
+  /** static_J and dynamic_J in ENERGY_COMPONENTS order, for the phase sums' inner loop. */
+  staticByIndex: Float64Array;
+  dynamicByIndex: Float64Array;
+  /** total_energy_J over executionNs (W); -1 when the time is 0 (NeuSim's convention). */
+  power_W: number;
 }
 
 /** NeuSim's flops_util, computed at simulation time from the chip's own clock. */
@@ -133,6 +138,8 @@ export function opEnergy(op: OpEnergyInput, c: ChipNumbers, p: ChipPower, pg: Pg
     componentNs: { sa: sa.busyNs, vu: vu.busyNs, vmem: vm.busyNs, hbm: hbm.busyNs, ici: ici.busyNs },
     static_J: st, dynamic_J: dyn, static_energy_J: staticJ, dynamic_energy_J: dynamicJ, total_energy_J: staticJ + dynamicJ,
     num_setpm_vu: vu.setpm ?? 0, num_setpm_sram: vm.setpm ?? 0,
+    staticByIndex: Float64Array.from(ENERGY_COMPONENTS, (k) => st[k]), dynamicByIndex: Float64Array.from(ENERGY_COMPONENTS, (k) => dyn[k]),
+    power_W: executionNs === 0 ? -1 : ((staticJ + dynamicJ) / executionNs) * 1e9,
   };
 }
 

@@ -6,9 +6,9 @@
  * per-expert blocks in NeuSim's order, so the doubles match. Pure.
  */
 import type { MoeConfig } from "../config.js";
-import type { Op } from "../ops/op.js";
-import type { OpTiming } from "../timing/backend.js";
-import { ENERGY_COMPONENTS, opEnergyOf, type ComponentTimes, type EnergyComponent, type OpEnergy } from "./op-energy.js";
+import type { TimedOp } from "../evaluate.js";
+import { opEnergyOf, type ComponentTimes, type EnergyComponent, type OpEnergy } from "./op-energy.js";
+import type { EnergyRecord } from "./energy-sink.js";
 
 export interface PhaseEnergy {
   total_energy_J: number;
@@ -32,53 +32,69 @@ export interface PhaseEnergy {
   peak_power_W: number;
 }
 
-type TimedOp = Op & { timing: OpTiming };
+/** Each operator's energy record, in order (an operator listed twice is costed once). */
+export function energyRecordsOf(ops: readonly TimedOp[], config: MoeConfig): EnergyRecord[] {
+  const cache = new Map<TimedOp, OpEnergy>();
+  return ops.map((op) => {
+    let energy = cache.get(op);
+    if (!energy) cache.set(op, (energy = opEnergyOf(op, config)));
+    return { block: op.block, count: op.count, energy };
+  });
+}
 
-/** Operators with their counts in NeuSim's row order: the hot block (block hot_experts, count L x W) as W blocks of count L. */
-function neusimRows(ops: readonly TimedOp[], hotExperts: number): [TimedOp, number][] {
-  const rows: [TimedOp, number][] = [];
-  for (let i = 0; i < ops.length; i++) {
-    if (ops[i].block !== "hot_experts" || hotExperts <= 1) {
-      rows.push([ops[i], ops[i].count]);
+/** The phase energy of an evaluated operator list. */
+export function phaseEnergy(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number): PhaseEnergy {
+  return phaseEnergyOf(energyRecordsOf(ops, config), hotExperts);
+}
+
+/** Accumulator slots: totals, then per component (static + dynamic, static, dynamic), busy times, setpm counts. */
+const TOTAL = 0, STATIC = 1, DYNAMIC = 2, TIME = 3, UNGATED = 4, PEAK = 5, SETPM_VU = 6, SETPM_SRAM = 7;
+const COMPONENT = 8, STATIC_C = 14, DYNAMIC_C = 20, BUSY = 26, SLOTS = 31;
+
+/** Add one row (energy x count), in NeuSim's order of operations. */
+function addRow(acc: Float64Array, e: OpEnergy, n: number): void {
+  acc[TOTAL] += e.total_energy_J * n;
+  acc[STATIC] += e.static_energy_J * n;
+  acc[DYNAMIC] += e.dynamic_energy_J * n;
+  const sArr = e.staticByIndex, dArr = e.dynamicByIndex;
+  for (let i = 0; i < 6; i++) {
+    const s = sArr[i], d = dArr[i];
+    acc[COMPONENT + i] += (s + d) * n;
+    acc[STATIC_C + i] += s * n;
+    acc[DYNAMIC_C + i] += d * n;
+  }
+  acc[TIME] += e.executionNs * n;
+  acc[UNGATED] += e.ungatedExecutionNs * n;
+  const b = e.componentNs;
+  acc[BUSY] += b.sa * n; acc[BUSY + 1] += b.vu * n; acc[BUSY + 2] += b.vmem * n; acc[BUSY + 3] += b.hbm * n; acc[BUSY + 4] += b.ici * n;
+  acc[SETPM_VU] += e.num_setpm_vu * n;
+  acc[SETPM_SRAM] += e.num_setpm_sram * n;
+  if (e.power_W > acc[PEAK]) acc[PEAK] = e.power_W;
+}
+
+const byName = (a: Float64Array, at: number): Record<EnergyComponent, number> =>
+  ({ sa: a[at], vu: a[at + 1], sram: a[at + 2], hbm: a[at + 3], ici: a[at + 4], other: a[at + 5] });
+
+/** Records with their counts in NeuSim's row order, summed as NeuSim sums them. `hotExperts`: the hot block (count L x W) is W per-expert blocks of count L. */
+export function phaseEnergyOf(records: readonly EnergyRecord[], hotExperts: number): PhaseEnergy {
+  const acc = new Float64Array(SLOTS);
+  acc[PEAK] = -Infinity;
+  for (let i = 0; i < records.length; i++) {
+    if (records[i].block !== "hot_experts" || hotExperts <= 1) {
+      addRow(acc, records[i].energy, records[i].count);
       continue;
     }
     let j = i;
-    while (j < ops.length && ops[j].block === "hot_experts") j++;
-    for (let e = 0; e < hotExperts; e++) for (let k = i; k < j; k++) rows.push([ops[k], ops[k].count / hotExperts]);
+    while (j < records.length && records[j].block === "hot_experts") j++;
+    for (let e = 0; e < hotExperts; e++) for (let k = i; k < j; k++) addRow(acc, records[k].energy, records[k].count / hotExperts);
     i = j - 1;
   }
-  return rows;
-}
-
-export function phaseEnergy(ops: readonly TimedOp[], config: MoeConfig, hotExperts: number): PhaseEnergy {
-  const zeros = () => Object.fromEntries(ENERGY_COMPONENTS.map((c) => [c, 0])) as Record<EnergyComponent, number>;
-  const component = zeros(), staticC = zeros(), dynamicC = zeros();
-  const componentNs: ComponentTimes = { sa: 0, vu: 0, vmem: 0, hbm: 0, ici: 0 };
-  let total = 0, st = 0, dyn = 0, time = 0, ungatedTime = 0, peak = -Infinity, setpmVu = 0, setpmSram = 0;
-  const cache = new Map<TimedOp, OpEnergy>();
-  for (const [op, n] of neusimRows(ops, hotExperts)) {
-    let e = cache.get(op);
-    if (!e) cache.set(op, (e = opEnergyOf(op, config)));
-    total += e.total_energy_J * n;
-    st += e.static_energy_J * n;
-    dyn += e.dynamic_energy_J * n;
-    for (const c of ENERGY_COMPONENTS) {
-      component[c] += (e.static_J[c] + e.dynamic_J[c]) * n;
-      staticC[c] += e.static_J[c] * n;
-      dynamicC[c] += e.dynamic_J[c] * n;
-    }
-    time += e.executionNs * n;
-    ungatedTime += e.ungatedExecutionNs * n;
-    for (const k of ["sa", "vu", "vmem", "hbm", "ici"] as const) componentNs[k] += e.componentNs[k] * n;
-    setpmVu += e.num_setpm_vu * n;
-    setpmSram += e.num_setpm_sram * n;
-    const power = e.executionNs === 0 ? -1 : (e.total_energy_J / e.executionNs) * 1e9;
-    if (power > peak) peak = power;
-  }
+  const total = acc[TOTAL], time = acc[TIME];
   return {
-    total_energy_J: total, static_energy_J: st, dynamic_energy_J: dyn, component_J: component,
-    static_component_J: staticC, dynamic_component_J: dynamicC, exe_time_ns: time,
-    slowdown: time / ungatedTime, component_ns: componentNs, num_setpm_vu: setpmVu, num_setpm_sram: setpmSram,
-    avg_power_W: total / (time / 1e9), peak_power_W: peak,
+    total_energy_J: total, static_energy_J: acc[STATIC], dynamic_energy_J: acc[DYNAMIC], component_J: byName(acc, COMPONENT),
+    static_component_J: byName(acc, STATIC_C), dynamic_component_J: byName(acc, DYNAMIC_C), exe_time_ns: time,
+    slowdown: time / acc[UNGATED], component_ns: { sa: acc[BUSY], vu: acc[BUSY + 1], vmem: acc[BUSY + 2], hbm: acc[BUSY + 3], ici: acc[BUSY + 4] },
+    num_setpm_vu: acc[SETPM_VU], num_setpm_sram: acc[SETPM_SRAM],
+    avg_power_W: total / (time / 1e9), peak_power_W: acc[PEAK],
   };
 }

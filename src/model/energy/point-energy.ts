@@ -5,11 +5,11 @@
  * so it includes PUE and the idle share of the duty cycle). Pure.
  */
 import type { MoeConfig } from "../config.js";
-import type { TimedOp } from "../evaluate.js";
+import type { EnergyRecord } from "./energy-sink.js";
 import { chipPower } from "./chip-power.js";
 import { carbonOf, throughputTokensPerSec } from "./carbon.js";
 import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
-import { phaseEnergy } from "./phase-energy.js";
+import { phaseEnergyOf } from "./phase-energy.js";
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
@@ -21,7 +21,8 @@ export type PointEnergy = Record<(typeof POINT_ENERGY_COLUMNS)[number], number>;
 
 export interface PhaseOps {
   config: MoeConfig;
-  ops: readonly TimedOp[];
+  /** Each operator's energy, in emission order (EnergySink, or energyRecordsOf an operator list). */
+  records: readonly EnergyRecord[];
   /** Hot experts on the busiest device: NeuSim lists the hot block once per expert. */
   hotExperts: number;
   /** Performance model's stage and pipeline-transfer times (ns), for the throughput. */
@@ -31,15 +32,16 @@ export interface PhaseOps {
 
 /** At the config's power-gating and carbon settings. */
 export function pointEnergy(p: PhaseOps): PointEnergy {
-  const e = phaseEnergy(p.ops, p.config, p.hotExperts);
+  const e = phaseEnergyOf(p.records, p.hotExperts);
   const throughput = throughputTokensPerSec(p.config, p.stageNs, p.pipelineNs);
   // Wake-up overheads slow the phase: the carbon's goodput is the throughput over this.
   const slowdown = e.slowdown;
   const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, p.config.power_gating_strategy);
-  const components = Object.fromEntries(ENERGY_COMPONENTS.map((c) => [`${c}_energy_per_chip_J`, e.component_J[c]])) as Record<`${EnergyComponent}_energy_per_chip_J`, number>;
+  const c = e.component_J;
   return {
     energy_per_chip_J: e.total_energy_J, static_energy_per_chip_J: e.static_energy_J, dynamic_energy_per_chip_J: e.dynamic_energy_J,
-    ...components,
+    sa_energy_per_chip_J: c.sa, vu_energy_per_chip_J: c.vu, sram_energy_per_chip_J: c.sram, hbm_energy_per_chip_J: c.hbm,
+    ici_energy_per_chip_J: c.ici, other_energy_per_chip_J: c.other,
     avg_power_W: e.avg_power_W, peak_power_W: e.peak_power_W, energy_exe_time_ns: e.exe_time_ns, pg_slowdown: slowdown,
     throughput_tokens_per_sec: throughput,
     energy_per_token_J: 1 / carbon.avg_power_efficiency_tkn_per_joule,
