@@ -6,7 +6,6 @@
  * double. The run scripts' settings: CI 0.0624 kgCO2e/kWh, u 0.6, PUE 1.1.
  */
 import { describe, expect, it } from "vitest";
-import { energyRecordsOf } from "../src/model/energy/phase-energy.js";
 import { join } from "node:path";
 import { phaseEnergy } from "../src/model/energy/phase-energy.js";
 import { chipPower } from "../src/model/energy/chip-power.js";
@@ -71,7 +70,7 @@ describe("a point's energy and carbon columns (NeuSim's run-script settings, 3 y
   it.each(totals)("$config_id $phase $pg_strategy", (r) => {
     const { config, ops, hotExperts, stageNs, pipelineNs } = phaseOf(r);
     // The throughput of NeuSim's composite phase (its all-to-alls are the balanced ones); the config's carbon defaults are NeuSim's run-script settings.
-    const got = pointEnergy({ config, records: energyRecordsOf(ops, config), hotExperts, stageNs, pipelineNs });
+    const got = pointEnergy({ config, energy: phaseEnergy(ops, config, hotExperts), stageNs, pipelineNs });
     expect(got.energy_per_chip_J).toBe(Number(r["energy.total_energy_J"]));
     expect(got.hbm_energy_per_chip_J).toBe(Number(r["energy.hbm_energy_J"]));
     expect(got.static_energy_per_chip_J).toBe(Number(r["energy.total_static_energy_J"]));

@@ -11,7 +11,7 @@ import { evaluateResolved } from "../src/model/evaluate.js";
 import { evaluateWithEnergy, ENERGY_COLUMNS } from "../src/model/energy/energy-columns.js";
 import { pointEnergy } from "../src/model/energy/point-energy.js";
 import { epGroupEnergy } from "../src/model/energy/ep-group-energy.js";
-import { energyRecordsOf } from "../src/model/energy/phase-energy.js";
+import { energyRecordsOf, moePhaseEnergyOf, phaseEnergyOf } from "../src/model/energy/phase-energy.js";
 import { PG_STRATEGIES } from "../src/model/energy/power-gating.js";
 import { CHIP_IDS } from "../src/model/catalog/chips.js";
 import { MODEL_IDS } from "../src/model/catalog/models.js";
@@ -53,8 +53,8 @@ fcTest.prop([point], { numRuns: 300 })("every energy column equals the operator-
   const records = energyRecordsOf(ev.ops, ev.config);
   const im = ev.imbalance;
   const expected: Record<string, unknown> = {
-    ...pointEnergy({ config, records, hotExperts: im.hot_experts_on_device, stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
-    ...epGroupEnergy(config, records, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor),
+    ...pointEnergy({ config, energy: phaseEnergyOf(records, im.hot_experts_on_device), stageNs: Number(ev.outputs.stage_time_ns), pipelineNs: Number(ev.outputs.pipeline_ici_ns) }),
+    ...epGroupEnergy(config, moePhaseEnergyOf(records, im.hot_experts_on_device), im.effective_expert_load_imbalance_factor),
   };
   for (let pass = 0; pass < 2; pass++) {
     const got = evaluateWithEnergy(config);

@@ -3,7 +3,7 @@
  * device's MoE-layer energy plus EP - 1 mean devices that idle while they wait.
  */
 import { describe, expect, it } from "vitest";
-import { energyRecordsOf } from "../src/model/energy/phase-energy.js";
+import { energyRecordsOf, moePhaseEnergyOf } from "../src/model/energy/phase-energy.js";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { evaluate } from "../src/model/evaluate.js";
 import { epGroupEnergy } from "../src/model/energy/ep-group-energy.js";
@@ -11,7 +11,7 @@ import { chipPower } from "../src/model/energy/chip-power.js";
 
 const groupOf = (input: Parameters<typeof evaluate>[0]) => {
   const ev = evaluate(input);
-  return epGroupEnergy(ev.config, energyRecordsOf(ev.ops, ev.config), ev.imbalance.hot_experts_on_device, ev.imbalance.effective_expert_load_imbalance_factor);
+  return epGroupEnergy(ev.config, moePhaseEnergyOf(energyRecordsOf(ev.ops, ev.config), ev.imbalance.hot_experts_on_device), ev.imbalance.effective_expert_load_imbalance_factor);
 };
 const v5pEp8 = { tensor_parallelism_degree: 8, expert_parallelism_degree: 8, global_batch_size: 64 } as const;
 
@@ -78,7 +78,7 @@ describe("properties", () => {
     const ev = evaluate({ phase: "decode", tensor_parallelism_degree: 2, expert_parallelism_degree: 2, num_chips: 8, global_batch_size: 32, expert_load_imbalance_factor: 32 });
     const im = ev.imbalance;
     expect(im.active_remaining_experts).toBeLessThan(im.experts_on_busiest_device - im.hot_experts_on_device);
-    const g = epGroupEnergy(ev.config, energyRecordsOf(ev.ops, ev.config), im.hot_experts_on_device, im.effective_expert_load_imbalance_factor);
+    const g = epGroupEnergy(ev.config, moePhaseEnergyOf(energyRecordsOf(ev.ops, ev.config), im.hot_experts_on_device), im.effective_expert_load_imbalance_factor);
     expect(g.busiest_device_wait_s!).toBeGreaterThan(0);
     expect(g.imbalance_energy_overhead!).toBeLessThan(1);
   });
@@ -89,7 +89,7 @@ describe("properties", () => {
         expert_load_imbalance_factor: f, num_worst_case_experts: 3 });
       const im = ev.imbalance;
       return { tokens: im.hot_experts_on_device * im.hot_expert_seqlen + im.active_remaining_experts * im.remaining_expert_seqlen,
-        g: epGroupEnergy(ev.config, energyRecordsOf(ev.ops, ev.config), im.hot_experts_on_device, im.effective_expert_load_imbalance_factor) };
+        g: epGroupEnergy(ev.config, moePhaseEnergyOf(energyRecordsOf(ev.ops, ev.config), im.hot_experts_on_device), im.effective_expert_load_imbalance_factor) };
     };
     const [lo, hi] = [at(8.000000008), at(15.05555548527778)];
     expect([lo.tokens, hi.tokens]).toEqual([3 * 49 + 125 * 6, 3 * 91 + 125 * 5]);

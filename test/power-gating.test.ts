@@ -4,11 +4,10 @@
  * every catalog chip, several models and all 8 settings.
  */
 import { describe, expect, it } from "vitest";
-import { energyRecordsOf } from "../src/model/energy/phase-energy.js";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { evaluate, type Evaluation } from "../src/model/evaluate.js";
 import { opEnergyOf } from "../src/model/energy/op-energy.js";
-import { phaseEnergy } from "../src/model/energy/phase-energy.js";
+import { energyRecordsOf, moePhaseEnergyOf, phaseEnergy } from "../src/model/energy/phase-energy.js";
 import { epGroupEnergy } from "../src/model/energy/ep-group-energy.js";
 import { PG_SETTINGS, PG_STRATEGIES } from "../src/model/energy/power-gating.js";
 import { CHIP_IDS } from "../src/model/catalog/chips.js";
@@ -92,7 +91,7 @@ describe("per phase", () => {
 });
 
 describe("the EP group's energy of imbalance under gating", () => {
-  const group = (ev: Evaluation) => epGroupEnergy(ev.config, energyRecordsOf(ev.ops, ev.config), ev.imbalance.hot_experts_on_device, ev.imbalance.effective_expert_load_imbalance_factor);
+  const group = (ev: Evaluation) => epGroupEnergy(ev.config, moePhaseEnergyOf(energyRecordsOf(ev.ops, ev.config), ev.imbalance.hot_experts_on_device), ev.imbalance.effective_expert_load_imbalance_factor);
 
   fcTest.prop([point], { numRuns: 80 })("the group's energy is never above its energy without gating", (p) => {
     const evs = pair(p);

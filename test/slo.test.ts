@@ -5,7 +5,7 @@
  * project's model of the same 18 configurations (DeepSeek-V3, v5p).
  */
 import { describe, expect, it } from "vitest";
-import { energyRecordsOf } from "../src/model/energy/phase-energy.js";
+import { phaseEnergy } from "../src/model/energy/phase-energy.js";
 import { join } from "node:path";
 import { pointEnergy } from "../src/model/energy/point-energy.js";
 import { CHIP_PRICE_PER_HOUR, sloPick, sloPickColumns, sloReferenceLatency, type SloCandidate } from "../src/report/slo.js";
@@ -24,7 +24,7 @@ function candidate(r: CsvRow): SloCandidate {
     if (op.block === "pipeline_ici") pipelineNs += op.timing.execution_time_ns * op.count;
     else stageNs += op.timing.execution_time_ns * op.count;
   }
-  const e = pointEnergy({ config, records: energyRecordsOf(ops, config), hotExperts, stageNs, pipelineNs });
+  const e = pointEnergy({ config, energy: phaseEnergy(ops, config, hotExperts), stageNs, pipelineNs });
   const pp = config.pipeline_parallelism_degree;
   const latency = config.phase === "prefill" ? ((stageNs + pipelineNs) * pp) / 1e9 : ((stageNs + pipelineNs) * pp / config.output_seqlen) / 1e6;
   return {

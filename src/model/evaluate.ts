@@ -11,7 +11,8 @@ import { ENERGY_COMPONENTS, opEnergyOf, type EnergyComponent } from "./energy/op
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism, type Parallelism } from "./parallelism.js";
 import { BlockTimer, blockIndex, PhaseSums } from "./timing/block-timer.js";
-import { EnergySink, type EnergyRecord } from "./energy/energy-sink.js";
+import { EnergySink } from "./energy/energy-sink.js";
+import type { PhaseEnergy } from "./energy/phase-energy.js";
 import { backendFor, type OpTiming } from "./timing/backend.js";
 
 export interface TimedOp extends Op {
@@ -82,14 +83,17 @@ export function evaluateOutputs(config: MoeConfig): Outputs {
   return summarize(config, par, ph, imbalance, timer.sums);
 }
 
-/** The outputs and each operator's energy record (emission order), for energy columns: the graph timed as numbers, records of cached groups replayed. */
-export function evaluateEnergyRecords(config: MoeConfig): { outputs: Outputs; imbalance: Imbalance; records: EnergyRecord[] } {
+/**
+ * The outputs and the phase's energy (and, with `withMoe`, its MoE-layer operators' alone), for
+ * energy columns: the graph timed as numbers, each operator's energy summed as it is emitted.
+ */
+export function evaluatePhaseEnergy(config: MoeConfig, withMoe: boolean): { outputs: Outputs; imbalance: Imbalance; energy: PhaseEnergy; moe: PhaseEnergy | undefined } {
   const par = deriveParallelism(config);
   const ph = phaseShape(config, par);
   const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
-  const sink = new EnergySink(backendFor(config), config);
+  const sink = new EnergySink(backendFor(config), config, imbalance.hot_experts_on_device, withMoe);
   emitPhase(sink, config, par, ph, imbalance);
-  return { outputs: summarize(config, par, ph, imbalance, sink.timer.sums), imbalance, records: sink.records };
+  return { outputs: summarize(config, par, ph, imbalance, sink.timer.sums), imbalance, energy: sink.all.result(), moe: sink.moe?.result() };
 }
 
 function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalance: Imbalance, sums: PhaseSums): Outputs {

@@ -1,9 +1,9 @@
 /**
  * A sweep point's energy outputs: NeuSim's energy and carbon (at the point's
  * power_gating_strategy and carbon fields) and the EP group's energy of imbalance. The energy model is per
- * operator (EnergySink records each one), so a sweep computes them only when its `columns:` asks for one. Pure.
+ * operator (EnergySink sums each one), so a sweep computes them only when its `columns:` asks for one. Pure.
  */
-import { evaluateEnergyRecords, type Outputs } from "../evaluate.js";
+import { evaluatePhaseEnergy, type Outputs } from "../evaluate.js";
 import type { MoeConfig } from "../config.js";
 import { epGroupEnergy, type EpGroupEnergy } from "./ep-group-energy.js";
 import { pointEnergy, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
@@ -54,9 +54,9 @@ const NO_GROUP: EpGroupEnergy = Object.freeze({
  * settings. `withGroup` false leaves the EP group's columns null (they cost a balanced evaluation).
  */
 export function evaluateWithEnergy(config: MoeConfig, withGroup = true): { outputs: Outputs; energy: EnergyOutputs } {
-  const { outputs, imbalance: im, records } = evaluateEnergyRecords(config);
-  const energy = pointEnergy({ config, records, hotExperts: im.hot_experts_on_device, stageNs: Number(outputs.stage_time_ns), pipelineNs: Number(outputs.pipeline_ici_ns) }) as EnergyOutputs;
-  const g = withGroup ? epGroupEnergy(config, records, im.hot_experts_on_device, im.effective_expert_load_imbalance_factor) : NO_GROUP;
+  const { outputs, imbalance: im, energy: phase, moe } = evaluatePhaseEnergy(config, withGroup);
+  const energy = pointEnergy({ config, energy: phase, stageNs: Number(outputs.stage_time_ns), pipelineNs: Number(outputs.pipeline_ici_ns) }) as EnergyOutputs;
+  const g = withGroup ? epGroupEnergy(config, moe!, im.effective_expert_load_imbalance_factor) : NO_GROUP;
   for (const c of EP_GROUP_COLUMNS) energy[c] = g[c];
   return { outputs, energy };
 }

@@ -23,12 +23,10 @@
  * tile better), so the max matters.
  */
 import type { MoeConfig } from "../config.js";
-import { evaluateEnergyRecords } from "../evaluate.js";
-import { MOE_BLOCKS } from "../ops/op.js";
+import { evaluatePhaseEnergy } from "../evaluate.js";
 import { chipPower } from "./chip-power.js";
 import { gatedIdlePowerW } from "./carbon.js";
-import { phaseEnergyOf } from "./phase-energy.js";
-import type { EnergyRecord } from "./energy-sink.js";
+import type { PhaseEnergy } from "./phase-energy.js";
 
 export interface EpGroupEnergy {
   /** One MoE-layer share of the phase (J, one chip): the busiest device, and the mean device. */
@@ -42,12 +40,7 @@ export interface EpGroupEnergy {
   imbalance_energy_overhead: number | null;
 }
 
-const isMoe = new Set(MOE_BLOCKS);
-
-function moeShare(records: readonly EnergyRecord[], hotExperts: number): { J: number; ns: number } {
-  const e = phaseEnergyOf(records.filter((r) => isMoe.has(r.block)), hotExperts);
-  return { J: e.total_energy_J, ns: e.exe_time_ns };
-}
+const share = (e: PhaseEnergy) => ({ J: e.total_energy_J, ns: e.exe_time_ns });
 
 /**
  * The mean device's configuration: balanced experts. W is kept so that its
@@ -57,22 +50,33 @@ function balancedConfig(c: MoeConfig): MoeConfig {
   return { ...c, expert_load_model: "worst_case", expert_load_imbalance_factor: 1, num_redundant_experts: 0, eplb_policy: "none" };
 }
 
+/** The last mean device costed: a sweep's fastest axes (f, W, routing) share it, so consecutive points reuse it. */
+let lastMean: { config: MoeConfig; share: { J: number; ns: number } } | undefined;
+
+function sameConfig(a: MoeConfig, b: MoeConfig): boolean {
+  for (const k in a) if (a[k as keyof MoeConfig] !== b[k as keyof MoeConfig]) return false;
+  return true;
+}
+
 function meanShare(config: MoeConfig): { J: number; ns: number } {
-  const ev = evaluateEnergyRecords(balancedConfig(config));
-  return moeShare(ev.records, ev.imbalance.hot_experts_on_device);
+  const balanced = balancedConfig(config);
+  if (lastMean && sameConfig(lastMean.config, balanced)) return lastMean.share;
+  const mean = share(evaluatePhaseEnergy(balanced, true).moe!);
+  lastMean = { config: balanced, share: mean };
+  return mean;
 }
 
 const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
   c.expert_load_model === "worst_case" && c.num_redundant_experts === 0 && effectiveFactor === 1;
 
 /** `effectiveFactor`: the point's effective_expert_load_imbalance_factor. */
-/** `records`: the point's operator energies in emission order (evaluateEnergyRecords, or energyRecordsOf its operator list). */
-export function epGroupEnergy(config: MoeConfig, records: readonly EnergyRecord[], hotExperts: number, effectiveFactor: number): EpGroupEnergy {
+/** `busiestMoe`: the point's energy over its MoE-layer operators (evaluatePhaseEnergy's `moe`, or moePhaseEnergyOf its operator list). */
+export function epGroupEnergy(config: MoeConfig, busiestMoe: PhaseEnergy, effectiveFactor: number): EpGroupEnergy {
   const EP = config.expert_parallelism_degree;
   if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) {
     return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
   }
-  const busy = moeShare(records, hotExperts);
+  const busy = share(busiestMoe);
   const mean = isBalanced(config, effectiveFactor) ? busy : meanShare(config);
   const endNs = Math.max(busy.ns, mean.ns);
   const meanWaitS = (endNs - mean.ns) / 1e9, busyWaitS = (endNs - busy.ns) / 1e9;

@@ -6,6 +6,7 @@
  * per-expert blocks in NeuSim's order, so the doubles match. Pure.
  */
 import type { MoeConfig } from "../config.js";
+import { MOE_BLOCKS } from "../ops/op.js";
 import type { TimedOp } from "../evaluate.js";
 import { opEnergyOf, type ComponentTimes, type EnergyComponent, type OpEnergy } from "./op-energy.js";
 import type { EnergyRecord } from "./energy-sink.js";
@@ -75,26 +76,63 @@ function addRow(acc: Float64Array, e: OpEnergy, n: number): void {
 const byName = (a: Float64Array, at: number): Record<EnergyComponent, number> =>
   ({ sa: a[at], vu: a[at + 1], sram: a[at + 2], hbm: a[at + 3], ici: a[at + 4], other: a[at + 5] });
 
-/** Records with their counts in NeuSim's row order, summed as NeuSim sums them. `hotExperts`: the hot block (count L x W) is W per-expert blocks of count L. */
-export function phaseEnergyOf(records: readonly EnergyRecord[], hotExperts: number): PhaseEnergy {
-  const acc = new Float64Array(SLOTS);
-  acc[PEAK] = -Infinity;
-  for (let i = 0; i < records.length; i++) {
-    if (records[i].block !== "hot_experts" || hotExperts <= 1) {
-      addRow(acc, records[i].energy, records[i].count);
-      continue;
-    }
-    let j = i;
-    while (j < records.length && records[j].block === "hot_experts") j++;
-    for (let e = 0; e < hotExperts; e++) for (let k = i; k < j; k++) addRow(acc, records[k].energy, records[k].count / hotExperts);
-    i = j - 1;
+/**
+ * A phase's rows summed as they come, in NeuSim's order: a run of hot-block
+ * records (count L x W) is added as W per-expert blocks of count L when it ends.
+ * One summer serves the operator list (phaseEnergyOf) and the sweep's EnergySink.
+ */
+export class PhaseEnergySum {
+  private readonly acc = new Float64Array(SLOTS);
+  /** The current run of hot-block records (allocated when the phase has more than one hot expert). */
+  private readonly hot: EnergyRecord[] | undefined;
+
+  constructor(private readonly hotExperts: number) {
+    this.acc[PEAK] = -Infinity;
+    this.hot = hotExperts > 1 ? [] : undefined;
   }
-  const total = acc[TOTAL], time = acc[TIME];
-  return {
-    total_energy_J: total, static_energy_J: acc[STATIC], dynamic_energy_J: acc[DYNAMIC], component_J: byName(acc, COMPONENT),
-    static_component_J: byName(acc, STATIC_C), dynamic_component_J: byName(acc, DYNAMIC_C), exe_time_ns: time,
-    slowdown: time / acc[UNGATED], component_ns: { sa: acc[BUSY], vu: acc[BUSY + 1], vmem: acc[BUSY + 2], hbm: acc[BUSY + 3], ici: acc[BUSY + 4] },
-    num_setpm_vu: acc[SETPM_VU], num_setpm_sram: acc[SETPM_SRAM],
-    avg_power_W: total / (time / 1e9), peak_power_W: acc[PEAK],
-  };
+
+  add(r: EnergyRecord): void {
+    const hot = this.hot;
+    if (hot) {
+      if (r.block === "hot_experts") {
+        hot.push(r);
+        return;
+      }
+      if (hot.length > 0) this.flushHot(hot);
+    }
+    addRow(this.acc, r.energy, r.count);
+  }
+
+  private flushHot(hot: EnergyRecord[]): void {
+    const W = this.hotExperts;
+    for (let e = 0; e < W; e++) for (const r of hot) addRow(this.acc, r.energy, r.count / W);
+    hot.length = 0;
+  }
+
+  result(): PhaseEnergy {
+    if (this.hot && this.hot.length > 0) this.flushHot(this.hot);
+    const acc = this.acc, total = acc[TOTAL], time = acc[TIME];
+    return {
+      total_energy_J: total, static_energy_J: acc[STATIC], dynamic_energy_J: acc[DYNAMIC], component_J: byName(acc, COMPONENT),
+      static_component_J: byName(acc, STATIC_C), dynamic_component_J: byName(acc, DYNAMIC_C), exe_time_ns: time,
+      slowdown: time / acc[UNGATED], component_ns: { sa: acc[BUSY], vu: acc[BUSY + 1], vmem: acc[BUSY + 2], hbm: acc[BUSY + 3], ici: acc[BUSY + 4] },
+      num_setpm_vu: acc[SETPM_VU], num_setpm_sram: acc[SETPM_SRAM],
+      avg_power_W: total / (time / 1e9), peak_power_W: acc[PEAK],
+    };
+  }
+}
+
+/** Records in emission order, summed as NeuSim sums its rows. `hotExperts`: the hot block (count L x W) is W per-expert blocks of count L. */
+export function phaseEnergyOf(records: readonly EnergyRecord[], hotExperts: number): PhaseEnergy {
+  const sum = new PhaseEnergySum(hotExperts);
+  for (const r of records) sum.add(r);
+  return sum.result();
+}
+
+const MOE = new Set<string>(MOE_BLOCKS);
+export const isMoeBlock = (b: string): boolean => MOE.has(b);
+
+/** The same over the MoE-layer operators only (the EP group's share). */
+export function moePhaseEnergyOf(records: readonly EnergyRecord[], hotExperts: number): PhaseEnergy {
+  return phaseEnergyOf(records.filter((r) => isMoeBlock(r.block)), hotExperts);
 }

@@ -5,11 +5,10 @@
  * so it includes PUE and the idle share of the duty cycle). Pure.
  */
 import type { MoeConfig } from "../config.js";
-import type { EnergyRecord } from "./energy-sink.js";
+import type { PhaseEnergy } from "./phase-energy.js";
 import { chipPower } from "./chip-power.js";
 import { carbonOf, throughputTokensPerSec } from "./carbon.js";
 import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
-import { phaseEnergyOf } from "./phase-energy.js";
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
@@ -21,10 +20,8 @@ export type PointEnergy = Record<(typeof POINT_ENERGY_COLUMNS)[number], number>;
 
 export interface PhaseOps {
   config: MoeConfig;
-  /** Each operator's energy, in emission order (EnergySink, or energyRecordsOf an operator list). */
-  records: readonly EnergyRecord[];
-  /** Hot experts on the busiest device: NeuSim lists the hot block once per expert. */
-  hotExperts: number;
+  /** The phase's energy on one chip (EnergySink's sums, or phaseEnergy of an operator list). */
+  energy: PhaseEnergy;
   /** Performance model's stage and pipeline-transfer times (ns), for the throughput. */
   stageNs: number;
   pipelineNs: number;
@@ -32,7 +29,7 @@ export interface PhaseOps {
 
 /** At the config's power-gating and carbon settings. */
 export function pointEnergy(p: PhaseOps): PointEnergy {
-  const e = phaseEnergyOf(p.records, p.hotExperts);
+  const e = p.energy;
   const throughput = throughputTokensPerSec(p.config, p.stageNs, p.pipelineNs);
   // Wake-up overheads slow the phase: the carbon's goodput is the throughput over this.
   const slowdown = e.slowdown;
