@@ -85,6 +85,22 @@ describe("figure content", () => {
   });
 });
 
+describe("a large result set", () => {
+  it("streams: 60 points x 2000 batch sizes draw the same heatmap as the 60 points, the batch named in the caption", async () => {
+    // The fixture's 60 rows, repeated for 2000 batch sizes (120,000 rows); the heatmap holds the batch at its first value.
+    const [header, ...body] = readFileSync(join(fixture("heatmap"), "results.csv"), "utf8").trim().split("\n");
+    const batchCol = header.split(",").indexOf("global_batch_size");
+    const dir = mkdtempSync(join(tmpdir(), "moesweep-fig-"));
+    const lines = [header];
+    for (let b = 8; b < 8 + 2000; b++) for (const l of body) lines.push(l.split(",").map((v, i) => (i === batchCol ? String(b) : v)).join(","));
+    writeFileSync(join(dir, "results.csv"), lines.join("\n") + "\n");
+    const big = (await buildFigures(dir, ["heatmap"])).figures[0].spec as { data: { values: unknown[] }; title: { subtitle: string[] } };
+    const small = (await buildFigures(fixture("heatmap"), ["heatmap"])).figures[0].spec as { data: { values: unknown[] } };
+    expect(JSON.stringify(big.data.values)).toBe(JSON.stringify(small.data.values)); // vega tags each datum with its own id
+    expect(big.title.subtitle.join(" ")).toContain("Picked global_batch_size = 8 (of 8, 9, 10, 11, 12, 13, ...)");
+  });
+});
+
 describe("moesweep figures (CLI)", () => {
   it("writes <kind>.svg and <kind>.vl.json", () => {
     const out = mkdtempSync(join(tmpdir(), "moesweep-fig-"));

@@ -1,6 +1,6 @@
 /** Loading a result set for figures, and picking the slice a figure shows. */
-import { readFileSync } from "node:fs";
-import { parse } from "csv-parse/sync";
+import { createReadStream } from "node:fs";
+import { parse } from "csv-parse";
 import { compileExpression } from "filtrex";
 import { FIELD_NAMES } from "../../model/config.js";
 import { resultsPath } from "../result-set.js";
@@ -10,48 +10,88 @@ export type Row = Record<string, string>;
 
 export class FigureInputError extends InputError {}
 
-export function loadRows(dir: string): { path: string; columns: string[]; rows: Row[] } {
+/**
+ * A result set's rows, streamed (a 10-million-row sweep is never held in memory): the header
+ * first, then each row as an object. Figures keep only the rows their slices need.
+ */
+export async function forEachRow(dir: string, onHeader: (path: string, columns: string[]) => void, onRow: (r: Row) => void): Promise<void> {
   let path: string;
   try {
     path = resultsPath(dir);
   } catch (err) {
     throw new FigureInputError((err as Error).message);
   }
-  const text = readFileSync(path, "utf8");
-  let records: string[][];
+  let columns: string[] | undefined;
   try {
-    records = parse(text) as string[][];
+    for await (const rec of createReadStream(path).pipe(parse({ relax_column_count: false }))) {
+      const r = rec as string[];
+      if (!columns) {
+        columns = r;
+        onHeader(path, columns);
+        continue;
+      }
+      const row: Row = {};
+      for (let i = 0; i < columns.length; i++) row[columns[i]] = r[i];
+      onRow(row);
+    }
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new FigureInputError(`${path}: malformed CSV: ${(err as Error).message}`);
   }
-  const [columns = [], ...body] = records;
-  return { path, columns, rows: body.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]]))) };
+  if (!columns) onHeader(path, []);
 }
 
 const CONFIG_COLUMNS = new Set<string>(FIELD_NAMES);
 
 /**
- * Keep one value of every config column the figure does not show (the first
- * value met, in point order), so each plotted series is one design point per x.
- * Returns the kept rows and a caption naming every field held fixed (those the
- * sweep fixed too) and, for those that had several values, which was picked.
+ * Keeps one value of every config column a figure does not show (the first
+ * value met, in point order), so each plotted series is one design point per x,
+ * as the rows stream by: a row is kept when it matches the first row on every
+ * such column. Its caption names every field held fixed (those the sweep fixed
+ * too) and, for those that had several values, which was picked and among which
+ * (the values met among rows that match the first on the columns before it).
  */
-export function sliceRows(rows: Row[], shown: string[]): { rows: Row[]; caption: string } {
-  const picked: string[] = [];
-  let kept = rows;
-  const columns = rows.length ? Object.keys(rows[0]) : [];
-  for (const c of columns) {
-    if (!CONFIG_COLUMNS.has(c) || shown.includes(c)) continue;
-    const values = [...new Set(kept.map((r) => r[c]))];
-    if (values.length <= 1) continue;
-    const first = kept[0][c];
-    kept = kept.filter((r) => r[c] === first);
-    picked.push(`${c} = ${first} (of ${values.slice(0, 6).join(", ")}${values.length > 6 ? ", ..." : ""})`);
+export class SliceCollector {
+  private first: Row | undefined;
+  private held: string[] = [];
+  /** Distinct values met per held column (up to 7: enough to say "..."). */
+  private seen: string[][] = [];
+  readonly rows: Row[] = [];
+
+  constructor(private readonly shown: readonly string[]) {}
+
+  add(r: Row): void {
+    if (!this.first) {
+      this.first = r;
+      this.held = Object.keys(r).filter((c) => CONFIG_COLUMNS.has(c) && !this.shown.includes(c));
+      this.seen = this.held.map(() => []);
+    }
+    const first = this.first;
+    let j = 0;
+    for (; j < this.held.length; j++) {
+      const v = r[this.held[j]];
+      const seen = this.seen[j];
+      if (seen.length < 7 && !seen.includes(v)) seen.push(v);
+      if (v !== first[this.held[j]]) return;
+    }
+    this.rows.push(r);
   }
-  const fixed = columns.filter((c) => CONFIG_COLUMNS.has(c) && !shown.includes(c) && kept.length > 0)
-    .map((c) => `${c} = ${kept[0][c]}`);
-  const caption = fixed.join(", ") + (picked.length ? `. Picked ${picked.join("; ")}: choose others with --where` : "");
-  return { rows: kept, caption };
+
+  get caption(): string {
+    if (!this.first) return "";
+    const first = this.first;
+    const picked = this.held.flatMap((c, j) => this.seen[j].length > 1
+      ? [`${c} = ${first[c]} (of ${this.seen[j].slice(0, 6).join(", ")}${this.seen[j].length > 6 ? ", ..." : ""})`] : []);
+    const fixed = this.held.map((c) => `${c} = ${first[c]}`);
+    return fixed.join(", ") + (picked.length ? `. Picked ${picked.join("; ")}: choose others with --where` : "");
+  }
+}
+
+/** sliceRows over rows in memory: the same collector. */
+export function sliceRows(rows: Row[], shown: string[]): { rows: Row[]; caption: string } {
+  const c = new SliceCollector(shown);
+  for (const r of rows) c.add(r);
+  return { rows: c.rows, caption: c.caption };
 }
 
 /** A filter over result rows in the spec's filter language (filtrex), on typed values. */

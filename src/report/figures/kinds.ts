@@ -3,7 +3,7 @@
  * produces them, and turns result rows into a vega-lite spec with inline data.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { configColumnsOf, FigureInputError, num, sliceRows, type Row } from "./data.js";
+import { configColumnsOf, FigureInputError, num, type Row } from "./data.js";
 
 export interface FigureKind {
   name: string;
@@ -11,8 +11,16 @@ export interface FigureKind {
   /** The shipped sweep that produces this figure's data. */
   sweep: string;
   needs: string[];
-  /** `extra`: fields the user facets or colours by (--facet, --color): kept varying, carried into the values. */
-  build(rows: Row[], extra: string[]): TopLevelSpec;
+  /** Rows the figure can use at all, and what to say when there are none. */
+  accepts?: { test(r: Row): boolean; none: string };
+  /**
+   * The config columns the figure shows (plus --facet / --color fields): every other one is held at
+   * its first value (SliceCollector). Absent: no slice; rows are kept once per `dedup` key.
+   */
+  shows?: readonly string[];
+  dedup?(r: Row, extra: string[]): string;
+  /** `slice`: the rows the figure draws, in point order, and its caption; `extra`: fields the user facets or colours by (--facet, --color), carried into the values. */
+  build(slice: { rows: Row[]; caption: string }, extra: string[]): TopLevelSpec;
 }
 
 /** The extra fields of a row, for --facet / --color (numbers stay numbers, so they sort). */
@@ -102,14 +110,10 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "Receiver skew of the dispatch/combine all-to-all",
     sweep: "sweeps/paper/skew.yaml",
     needs: ["model", "effective_expert_load_imbalance_factor", "expert_load_imbalance_factor", "receiver_skew", "expert_parallelism_degree", "num_worst_case_experts"],
-    build(rows, extra) {
-      const seen = new Set<string>();
-      const values = rows.filter((r) => {
-        const k = [r.model, r.expert_parallelism_degree, r.num_worst_case_experts, r.effective_expert_load_imbalance_factor, ...extra.map((f) => r[f])].join("|");
-        if (seen.has(k)) return false;
-        seen.add(k);
-        return true;
-      }).map((r) => ({
+    // The skew depends on these alone: one row per combination.
+    dedup: (r, extra) => [r.model, r.expert_parallelism_degree, r.num_worst_case_experts, r.effective_expert_load_imbalance_factor, ...extra.map((f) => r[f])].join("|"),
+    build({ rows }, extra) {
+      const values = rows.map((r) => ({
         ...carry(r, extra), model: r.model, f: num(r.effective_expert_load_imbalance_factor), skew: num(r.receiver_skew),
         EP: num(r.expert_parallelism_degree), W: `W = ${r.num_worst_case_experts}`,
       }));
@@ -128,8 +132,8 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer time by component",
     sweep: "sweeps/paper/breakdown.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", ...COMPONENTS.map((c) => c.column)],
-    build(rows, extra) {
-      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", ...extra]);
+    shows: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"],
+    build({ rows: slice, caption }, extra) {
       const values = slice.flatMap((r) => COMPONENTS.map((c, order) => ({
         ...carry(r, extra), phase: r.phase, EP: `EP = ${r.expert_parallelism_degree}`, EPn: num(r.expert_parallelism_degree),
         f: fLabel(r), fn: num(r.effective_expert_load_imbalance_factor), component: c.label, order, time_us: us(r[c.column]),
@@ -164,8 +168,8 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "TTFT and time per output token, over the balanced case",
     sweep: "sweeps/paper/latency.yaml",
     needs: ["model", "chip", "phase", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "prefill_time_ns", "decode_time_per_token_ns"],
-    build(rows, extra) {
-      const { rows: slice, caption } = sliceRows(rows, ["model", "chip", "phase", "expert_load_imbalance_factor", ...extra]);
+    shows: ["model", "chip", "phase", "expert_load_imbalance_factor"],
+    build({ rows: slice, caption }, extra) {
       const cols = configColumnsOf(slice);
       const pre = slowdownOverBalanced(slice.filter((r) => r.phase === "prefill"), "prefill_time_ns", cols);
       const dec = slowdownOverBalanced(slice.filter((r) => r.phase === "decode"), "decode_time_per_token_ns", cols);
@@ -196,8 +200,8 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer slowdown over balanced routing",
     sweep: "sweeps/paper/heatmap.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "moe_layer_time_ns"],
-    build(rows, extra) {
-      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", ...extra]);
+    shows: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"],
+    build({ rows: slice, caption }, extra) {
       const cols = configColumnsOf(slice);
       const cells = slowdownOverBalanced(slice, "moe_layer_time_ns", cols);
       const hi = Math.max(1, ...cells.map((c) => c.slowdown)), lo = Math.min(1, ...cells.map((c) => c.slowdown));
@@ -232,10 +236,10 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "All-to-all slowdown over balanced routing (dispatch + combine)",
     sweep: "sweeps/paper/alltoall.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "dispatch_all_to_all_ns", "combine_all_to_all_ns"],
-    build(rows, extra) {
-      const exchanged = rows.filter((r) => num(r.expert_parallelism_degree) > 1); // EP = 1 exchanges nothing
-      if (exchanged.length === 0) throw new FigureInputError("needs expert_parallelism_degree > 1 (EP = 1 has no all-to-all)");
-      const { rows: slice, caption } = sliceRows(exchanged, ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor", ...extra]);
+    // EP = 1 exchanges nothing.
+    accepts: { test: (r) => num(r.expert_parallelism_degree) > 1, none: "needs expert_parallelism_degree > 1 (EP = 1 has no all-to-all)" },
+    shows: ["phase", "expert_parallelism_degree", "expert_load_imbalance_factor"],
+    build({ rows: slice, caption }, extra) {
       const withSum = slice.map((r) => ({ ...r, a2a_ns: String(num(r.dispatch_all_to_all_ns) + num(r.combine_all_to_all_ns)) }));
       const values = slowdownOverBalanced(withSum, "a2a_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
         ...carry(row, extra), phase: row.phase, EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor), slowdown,
@@ -248,8 +252,8 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer slowdown over balanced routing, by hot experts W",
     sweep: "sweeps/paper/moe-by-w.yaml",
     needs: ["expert_parallelism_degree", "expert_load_imbalance_factor", "effective_expert_load_imbalance_factor", "num_worst_case_experts", "moe_layer_time_ns"],
-    build(rows, extra) {
-      const { rows: slice, caption } = sliceRows(rows, ["expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts", ...extra]);
+    shows: ["expert_parallelism_degree", "expert_load_imbalance_factor", "num_worst_case_experts"],
+    build({ rows: slice, caption }, extra) {
       const values = slowdownOverBalanced(slice, "moe_layer_time_ns", configColumnsOf(slice)).map(({ row, slowdown }) => ({
         ...carry(row, extra), EP: `EP = ${row.expert_parallelism_degree}`, EPn: num(row.expert_parallelism_degree), f: num(row.effective_expert_load_imbalance_factor),
         W: `W = ${row.num_worst_case_experts}`, Wn: num(row.num_worst_case_experts), slowdown,
@@ -262,9 +266,8 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "MoE layer slowdown over balanced routing, by load model, with and without EPLB",
     sweep: "sweeps/paper/routing.yaml",
     needs: ["phase", "expert_parallelism_degree", "expert_load_model", "expert_load_imbalance_factor", "power_law_alpha", "eplb_policy", "moe_layer_time_ns"],
-    build(rows, extra) {
-      const { rows: slice, caption } = sliceRows(rows, ["phase", "expert_parallelism_degree", "expert_load_model", "expert_load_imbalance_factor",
-        "power_law_alpha", "eplb_policy", "num_redundant_experts", ...extra]);
+    shows: ["phase", "expert_parallelism_degree", "expert_load_model", "expert_load_imbalance_factor", "power_law_alpha", "eplb_policy", "num_redundant_experts"],
+    build({ rows: slice, caption }, extra) {
       // Balanced: the worst-case model at f = 1, no EPLB, same phase and EP.
       const key = (r: Row) => `${r.phase}|${r.expert_parallelism_degree}|${extra.map((f) => r[f]).join("|")}`;
       const balanced = new Map<string, number>();
@@ -305,10 +308,9 @@ export const FIGURE_KINDS: FigureKind[] = [
     title: "Energy per token and the EP group's energy of imbalance, by power-gating setting",
     sweep: "sweeps/paper/energy.yaml",
     needs: ["expert_parallelism_degree", "expert_load_imbalance_factor", "power_gating_strategy", "energy_per_token_J", "imbalance_energy_overhead"],
-    build(rows, extra) {
-      const { rows: slice, caption } = sliceRows(rows.filter((r) => r.imbalance_energy_overhead !== ""),
-        ["expert_parallelism_degree", "expert_load_imbalance_factor", "power_gating_strategy", ...extra]);
-      if (slice.length === 0) throw new FigureInputError("needs imbalance_energy_overhead (defined when EP divides the expert count, for MoE models)");
+    accepts: { test: (r) => r.imbalance_energy_overhead !== "", none: "needs imbalance_energy_overhead (defined when EP divides the expert count, for MoE models)" },
+    shows: ["expert_parallelism_degree", "expert_load_imbalance_factor", "power_gating_strategy"],
+    build({ rows: slice, caption }, extra) {
       const settings = [...new Set(slice.map((r) => r.power_gating_strategy))];
       const metrics = ["Energy per token (J)", "EP group energy over balanced (x)"];
       const values = slice.flatMap((r) => [num(r.energy_per_token_J), num(r.imbalance_energy_overhead)].map((value, i) => ({

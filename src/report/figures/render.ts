@@ -3,9 +3,9 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { FigureInputError, loadRows, whereFilter } from "./data.js";
+import { FigureInputError, forEachRow, SliceCollector, whereFilter, type Row } from "./data.js";
 import { svgToPdf, svgToPng } from "./raster.js";
-import { FIGURE_KINDS as KINDS, KIND_NAMES } from "./kinds.js";
+import { FIGURE_KINDS as KINDS, KIND_NAMES, type FigureKind } from "./kinds.js";
 
 export { KIND_NAMES };
 
@@ -65,37 +65,54 @@ function applyOverrides(kind: string, spec: TopLevelSpec, opts: FigureOptions): 
  * cannot be drawn are skipped with a note. Out-of-memory rows are left out.
  */
 export async function buildFigures(resultsDir: string, kinds: string[] | undefined, opts: FigureOptions = {}): Promise<{ figures: RenderedFigure[]; notes: string[] }> {
-  const { path, columns, rows: all } = loadRows(resultsDir);
   const notes: string[] = [];
   const wanted = kinds ?? KIND_NAMES;
   for (const k of wanted) if (!KIND_NAMES.includes(k)) throw new FigureInputError(`--kind ${k}: unknown; kinds: ${KIND_NAMES.join(", ")}`);
   const selected = KINDS.filter((k) => wanted.includes(k.name));
-  const usable = selected.filter((k) => k.needs.every((c) => columns.includes(c)));
-  if (kinds) {
-    for (const k of selected) {
-      const missing = k.needs.filter((c) => !columns.includes(c));
-      if (missing.length) throw new FigureInputError(`${path}: the ${k.name} figure needs columns ${missing.join(", ")}; run ${k.sweep} (or a sweep whose columns include them)`);
+  const extra = [opts.facet, opts.color].filter((f): f is string => !!f);
+  const keep = opts.where ? whereFilter(opts.where) : undefined;
+  // Checked on the header, before any row is read; then each row goes to every drawable kind's collector.
+  let path = "", columns: string[] = [], drawn: FigureKind[] = [];
+  let collectors: Collector[] = [];
+  let total = 0, kept = 0, oom = 0;
+  const onHeader = (p: string, cols: string[]) => {
+    path = p;
+    columns = cols;
+    const usable = selected.filter((k) => k.needs.every((c) => columns.includes(c)));
+    if (kinds) {
+      for (const k of selected) {
+        const missing = k.needs.filter((c) => !columns.includes(c));
+        if (missing.length) throw new FigureInputError(`${path}: the ${k.name} figure needs columns ${missing.join(", ")}; run ${k.sweep} (or a sweep whose columns include them)`);
+      }
+    } else {
+      for (const k of selected.filter((x) => !usable.includes(x))) notes.push(`skipped ${k.name}: needs columns ${k.needs.filter((c) => !columns.includes(c)).join(", ")} (run ${k.sweep})`);
+      if (usable.length === 0) throw new FigureInputError(`${path}: no figure kind can be drawn from these columns; run one of ${KINDS.map((k) => k.sweep).join(", ")}`);
     }
-  } else {
-    for (const k of selected.filter((x) => !usable.includes(x))) notes.push(`skipped ${k.name}: needs columns ${k.needs.filter((c) => !columns.includes(c)).join(", ")} (run ${k.sweep})`);
-    if (usable.length === 0) throw new FigureInputError(`${path}: no figure kind can be drawn from these columns; run one of ${KINDS.map((k) => k.sweep).join(", ")}`);
-  }
-  for (const f of [opts.facet, opts.color]) {
-    if (f && !columns.includes(f)) throw new FigureInputError(`--facet/--color ${f}: no such column in ${path}`);
-  }
-  let rows = opts.where ? all.filter(whereFilter(opts.where)) : all;
-  if (opts.where && rows.length === 0) throw new FigureInputError(`--where "${opts.where}" keeps none of the ${all.length} rows of ${path}`);
-  if (columns.includes("out_of_memory")) {
-    const fits = rows.filter((r) => r.out_of_memory !== "true");
-    if (fits.length < rows.length) notes.push(`left out ${rows.length - fits.length} out-of-memory point(s) (out_of_memory = true)`);
-    rows = fits;
-  }
-  if (rows.length === 0) throw new FigureInputError(`${path}: no result rows to plot${columns.includes("out_of_memory") ? " (every point is out of memory)" : ""}`);
+    for (const f of extra) {
+      if (!columns.includes(f)) throw new FigureInputError(`--facet/--color ${f}: no such column in ${path}`);
+    }
+    drawn = kinds ? selected : usable;
+    collectors = drawn.map((k) => new Collector(k, extra));
+  };
+  await forEachRow(resultsDir, onHeader, (r) => {
+    total++;
+    if (keep && !keep(r)) return;
+    kept++;
+    // Out-of-memory points are left out.
+    if (r.out_of_memory === "true") {
+      oom++;
+      return;
+    }
+    for (const c of collectors) c.add(r);
+  });
+  if (opts.where && kept === 0) throw new FigureInputError(`--where "${opts.where}" keeps none of the ${total} rows of ${path}`);
+  if (oom > 0) notes.push(`left out ${oom} out-of-memory point(s) (out_of_memory = true)`);
+  if (kept - oom === 0) throw new FigureInputError(`${path}: no result rows to plot${columns.includes("out_of_memory") ? " (every point is out of memory)" : ""}`);
   const out: RenderedFigure[] = [];
-  for (const k of kinds ? selected : usable) {
+  for (const [i, k] of drawn.entries()) {
     let spec: TopLevelSpec;
     try {
-      spec = applyOverrides(k.name, k.build(rows, [opts.facet, opts.color].filter((f): f is string => !!f)), opts);
+      spec = applyOverrides(k.name, k.build(collectors[i].result(), extra), opts);
     } catch (err) {
       // A default kind the data cannot support (e.g. no balanced case to normalise by) is skipped, not fatal.
       if (kinds || !(err instanceof FigureInputError)) throw err;
@@ -105,6 +122,32 @@ export async function buildFigures(resultsDir: string, kinds: string[] | undefin
     out.push({ kind: k.name, spec, svg: await renderSvg(spec) });
   }
   return { figures: out, notes };
+}
+
+/** What one kind keeps of the streamed rows: the rows it accepts, sliced (or once per dedup key). */
+class Collector {
+  private readonly slice: SliceCollector | undefined;
+  private readonly unique = new Map<string, Row>();
+  private accepted = 0;
+
+  constructor(private readonly kind: FigureKind, private readonly extra: string[]) {
+    this.slice = kind.shows ? new SliceCollector([...kind.shows, ...extra]) : undefined;
+  }
+
+  add(r: Row): void {
+    if (this.kind.accepts && !this.kind.accepts.test(r)) return;
+    this.accepted++;
+    if (this.slice) this.slice.add(r);
+    else {
+      const key = this.kind.dedup!(r, this.extra);
+      if (!this.unique.has(key)) this.unique.set(key, r);
+    }
+  }
+
+  result(): { rows: Row[]; caption: string } {
+    if (this.kind.accepts && this.accepted === 0) throw new FigureInputError(this.kind.accepts.none);
+    return this.slice ? { rows: this.slice.rows, caption: this.slice.caption } : { rows: [...this.unique.values()], caption: "" };
+  }
 }
 
 export type FigureFormat = "svg" | "png" | "pdf";
