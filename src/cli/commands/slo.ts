@@ -25,8 +25,8 @@ export const sloCommand = {
       .option("reference-batch", { type: "number", default: NEUSIM_REFERENCE.global_batch_size, describe: "global batch of the reference points (NeuSim: 1)" })
       .option("csv", { type: "boolean", default: false, describe: "print every column (NeuSim's slo_results columns and the picks' config_keys) as CSV" })
       .option("markdown", { type: "boolean", default: false, describe: "print the summary as a Markdown table" })
-      .example("$0 slo results/energy-slo", "summary per group, f, SLO scale and chip")
-      .example("$0 slo results/energy-slo --csv > slo.csv", "every pick, with config_keys to join back to results.csv")
+      .example("$0 run sweeps/paper/slo.yaml && $0 slo results/paper-slo", "the shipped SLO sweep: summary per group, f, SLO scale and chip")
+      .example("$0 slo results/paper-slo --csv > slo.csv", "every pick, with config_keys to join back to results.csv")
       .epilogue(
         "Latency is TTFT in s for prefill rows and TPOT in ms for decode rows. A group is every config field but the design choices "
         + "(chip, num_chips, parallelism degrees, global_batch_size) and f; when a group has balanced points (f = 1) their SLO holds for every f "
