@@ -106,7 +106,7 @@ async function throughput(label: string, spec: ResolvedSpec, points: number, wor
   // Ideal: one thread, in-process, model + CSV formatting, no pool and no I/O. Cold, like a worker.
   const t0 = performance.now();
   let bytes = 0;
-  for (let s = 0; s < n; s += 2048) bytes += evaluateRange(plan, s, Math.min(n, s + 2048)).resultsCsv.length;
+  for (let s = 0; s < n; s += 2048) bytes += evaluateRange(plan, s, Math.min(n, s + 2048)).resultsBytes.byteLength;
   const ideal = n / ((performance.now() - t0) / 1000);
   console.log(`  in-process, 1 thread (ideal per core): ${fmt(ideal)} points/s (${(1e6 / ideal).toFixed(1)} us/point, ${(bytes / n).toFixed(0)} CSV bytes/point)`);
   const one = await poolRun(spec, n, 1);

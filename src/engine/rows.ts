@@ -39,13 +39,34 @@ export function addCounts(a: ChunkCounts, b: ChunkCounts): ChunkCounts {
 export interface ChunkResult {
   start: number;
   end: number;
-  resultsCsv: string;
+  /** The result rows, CSV as UTF-8 bytes (the front of `buffer`, where packChunk adds its trailer). */
+  resultsBytes: Uint8Array;
   /** Time the worker spent on the chunk (for the bench's idle share). */
   busyMs?: number;
-  /** The rows as UTF-8 bytes instead of resultsCsv (from workers: moved, not copied). */
-  resultsBytes?: Uint8Array;
   errorsCsv: string;
   counts: ChunkCounts;
+}
+
+/**
+ * Rows written as UTF-8 into one growing byte buffer as they are made: each row's
+ * string dies young, and a chunk's rows are never one long string that survives
+ * garbage collections. The buffer is moved, not copied, to the main thread.
+ */
+class RowBytes {
+  buf = Buffer.allocUnsafeSlow(64 * 1024);
+  length = 0;
+
+  write(text: string): void {
+    this.reserve(text.length * 3); // UTF-8 needs at most 3 bytes per UTF-16 unit
+    this.length += this.buf.write(text, this.length, "utf8");
+  }
+
+  reserve(bytes: number): void {
+    if (this.length + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.length + bytes));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
 }
 
 const CSV_OPTIONS = { cast: { boolean: (v: boolean) => (v ? "true" : "false") } };
@@ -118,7 +139,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
   const g = getters(plan);
   const wantsKey = plan.columns.includes("config_key");
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
-  let resultsCsv = "";
+  const rows = new RowBytes();
   const errors: unknown[][] = [];
   const counts = zeroCounts();
   const keepFits = plan.spec.keep === "fits";
@@ -147,7 +168,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
       const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs, energy };
       const row = new Array<unknown>(g.length);
       for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
-      resultsCsv += csvLine(row);
+      rows.write(csvLine(row));
       counts.evaluated++;
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -159,33 +180,38 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number): Chun
       }
     }
   }
-  return { start, end, resultsCsv, errorsCsv: csvText(errors), counts };
+  return { start, end, resultsBytes: new Uint8Array(rows.buf.buffer, rows.buf.byteOffset, rows.length), errorsCsv: csvText(errors), counts };
 }
 
 /**
  * A chunk as one buffer, so a worker can move it to the main thread without a
- * copy: a 4-byte length, a small JSON header (range, counts, error rows), then
- * the result rows' UTF-8 bytes.
+ * copy: the result rows' UTF-8 bytes (already in place), then a small JSON
+ * trailer (range, counts, error rows) and its 4-byte length.
  */
 export function packChunk(res: ChunkResult): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ start: res.start, end: res.end, errorsCsv: res.errorsCsv, counts: res.counts, busyMs: res.busyMs }), "utf8");
-  const rowsBytes = Buffer.byteLength(res.resultsCsv, "utf8");
-  const out = new Uint8Array(4 + header.length + rowsBytes);
-  new DataView(out.buffer).setUint32(0, header.length);
-  out.set(header, 4);
-  Buffer.from(out.buffer, 4 + header.length, rowsBytes).write(res.resultsCsv, "utf8");
-  return out;
+  const trailer = Buffer.from(JSON.stringify({ start: res.start, end: res.end, errorsCsv: res.errorsCsv, counts: res.counts, busyMs: res.busyMs }), "utf8");
+  const rowsLength = res.resultsBytes.byteLength;
+  let out = new Uint8Array(res.resultsBytes.buffer, res.resultsBytes.byteOffset, res.resultsBytes.buffer.byteLength - res.resultsBytes.byteOffset);
+  if (out.byteLength < rowsLength + trailer.length + 4) {
+    const grown = new Uint8Array(rowsLength + trailer.length + 4);
+    grown.set(res.resultsBytes);
+    out = grown;
+  }
+  out.set(trailer, rowsLength);
+  new DataView(out.buffer, out.byteOffset).setUint32(rowsLength + trailer.length, trailer.length);
+  return out.subarray(0, rowsLength + trailer.length + 4);
 }
 
 export function unpackChunk(buf: Uint8Array): ChunkResult {
-  const headerLength = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(0);
-  const header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 4, headerLength).toString("utf8")) as Omit<ChunkResult, "resultsCsv">;
-  return { ...header, resultsCsv: "", resultsBytes: buf.subarray(4 + headerLength) };
+  const trailerLength = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(buf.byteLength - 4);
+  const rowsLength = buf.byteLength - 4 - trailerLength;
+  const header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + rowsLength, trailerLength).toString("utf8")) as Omit<ChunkResult, "resultsBytes">;
+  return { ...header, resultsBytes: buf.subarray(0, rowsLength) };
 }
 
 /** Error rows for a chunk whose worker died twice. */
 export function failedChunk(plan: SweepPlan, start: number, end: number, reason: string): ChunkResult {
   const errors: unknown[][] = [];
   for (let i = start; i < end; i++) errors.push([i, "failed", "", reason, JSON.stringify(plan.pointInput(i))]);
-  return { start, end, resultsCsv: "", errorsCsv: csvText(errors), counts: { ...zeroCounts(), failed: end - start } };
+  return { start, end, resultsBytes: new Uint8Array(0), errorsCsv: csvText(errors), counts: { ...zeroCounts(), failed: end - start } };
 }

@@ -114,7 +114,7 @@ function estimateOutput(plan: SweepPlan, range: IndexRange): { points: number; b
   let bytes = 0;
   for (let s = 0; s < sample; s++) {
     const i = range.start + Math.floor((s * points) / sample);
-    bytes += Buffer.byteLength(evaluateRange(plan, i, i + 1).resultsCsv);
+    bytes += evaluateRange(plan, i, i + 1).resultsBytes.byteLength;
   }
   return { points, bytes: Math.round((bytes / sample) * points) };
 }
@@ -244,8 +244,7 @@ async function execute(
       let res: ChunkResult | undefined;
       while ((res = pending.get(nextIndex)) !== undefined) {
         pending.delete(nextIndex);
-        if (res.resultsBytes) results.appendBytes(res.resultsBytes);
-        else results.append(res.resultsCsv);
+        results.appendBytes(res.resultsBytes);
         errors.append(res.errorsCsv);
         counts = addCounts(counts, res.counts);
         nextIndex = res.end;
