@@ -6,7 +6,7 @@
  * everything else costs less to compute than to look up.
  */
 import type { Op, OpClass, OpCost } from "../ops/op.js";
-import { chipParamsKey, type ChipParams } from "./chip-params.js";
+import { CHIP_PARAM_NAMES, chipParamsKey, type ChipParams } from "./chip-params.js";
 import { bestTile } from "./tile-search.js";
 
 export type BoundedBy = "Compute" | "Memory" | "ICI/NVLink";
@@ -241,8 +241,17 @@ export class TimingBackend {
 
 const backends = new Map<string, TimingBackend>();
 
+/** The last backend handed out: a sweep's consecutive points usually share the chip. */
+let last: TimingBackend | undefined;
+
 /** One backend (and memo) per distinct set of chip parameters. */
 export function backendFor(chip: ChipParams): TimingBackend {
+  if (last && CHIP_PARAM_NAMES.every((n) => last!.chip[n] === chip[n])) return last;
+  last = backendForKey(chip);
+  return last;
+}
+
+function backendForKey(chip: ChipParams): TimingBackend {
   const key = chipParamsKey(chip);
   let be = backends.get(key);
   if (!be) {
