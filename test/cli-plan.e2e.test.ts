@@ -1,7 +1,7 @@
 /** End-to-end: `moesweep plan`, `moesweep schema` and the top-level help. */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ROOT, moesweep } from "./helpers/cli.js";
 
@@ -65,5 +65,20 @@ describe("moesweep --help", () => {
   it("an unknown command or option exits 2", () => {
     expect(moesweep(["frobnicate"]).status).toBe(2);
     expect(moesweep(["run", SMALL, "--wrokers", "2"]).status).toBe(2);
+  });
+});
+
+describe("every shipped sweep (sweeps/ and sweeps/paper/)", () => {
+  const specs = [
+    ...readdirSync(join(ROOT, "sweeps")).filter((f) => f.endsWith(".yaml")).map((f) => join(ROOT, "sweeps", f)),
+    ...readdirSync(join(ROOT, "sweeps", "paper")).filter((f) => f.endsWith(".yaml")).map((f) => join(ROOT, "sweeps", "paper", f)),
+  ];
+  it("there are the default, regression and 9 paper sweeps", () => expect(specs).toHaveLength(11));
+  it.each(specs)("%s plans, with no point the model rejects", (spec) => {
+    const r = moesweep(["plan", spec, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { invalid: number; to_evaluate: number };
+    expect(plan.invalid).toBe(0);
+    expect(plan.to_evaluate).toBeGreaterThan(0);
   });
 });
