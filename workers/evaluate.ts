@@ -9,11 +9,12 @@ const plan = new SweepPlan((workerData as { spec: ResolvedSpec }).spec);
 /** Test hook: a worker that reaches this point index dies, as a crashing worker would. */
 const crashAt = process.env.MOESWEEP_TEST_CRASH_AT === undefined ? -1 : Number(process.env.MOESWEEP_TEST_CRASH_AT);
 
-export default function evaluateChunk(task: { start: number; end: number }): Uint8Array {
+/** `buffer`: a chunk buffer the main thread has written out, moved back here to be filled again. */
+export default function evaluateChunk(task: { start: number; end: number; buffer?: ArrayBuffer }): Uint8Array {
   if (crashAt >= task.start && crashAt < task.end) process.exit(70);
   // The chunk as one byte buffer, moved (not copied) to the main thread, which only appends it.
   const t0 = performance.now();
-  const res = evaluateRange(plan, task.start, task.end);
+  const res = evaluateRange(plan, task.start, task.end, task.buffer);
   res.busyMs = performance.now() - t0;
   return Piscina.move(packChunk(res)) as unknown as Uint8Array;
 }

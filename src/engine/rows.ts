@@ -53,8 +53,13 @@ export interface ChunkResult {
  * garbage collections. The buffer is moved, not copied, to the main thread.
  */
 class RowBytes {
-  buf = Buffer.allocUnsafeSlow(64 * 1024);
+  buf: Buffer;
   length = 0;
+
+  /** `reuse`: a buffer the main thread has written out and handed back (no new allocation per chunk). */
+  constructor(reuse?: ArrayBuffer) {
+    this.buf = reuse && reuse.byteLength > 0 ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(64 * 1024);
+  }
 
   write(text: string): void {
     this.reserve(text.length * 3); // UTF-8 needs at most 3 bytes per UTF-16 unit
@@ -135,11 +140,11 @@ function getters(plan: SweepPlan): Getter[] {
   return g;
 }
 
-export function evaluateRange(plan: SweepPlan, start: number, end: number): ChunkResult {
+export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse?: ArrayBuffer): ChunkResult {
   const g = getters(plan);
   const wantsKey = plan.columns.includes("config_key");
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
-  const rows = new RowBytes();
+  const rows = new RowBytes(reuse);
   const errors: unknown[][] = [];
   const counts = zeroCounts();
   const keepFits = plan.spec.keep === "fits";

@@ -245,6 +245,7 @@ async function execute(
       while ((res = pending.get(nextIndex)) !== undefined) {
         pending.delete(nextIndex);
         results.appendBytes(res.resultsBytes);
+        recycle(res.resultsBytes);
         errors.append(res.errorsCsv);
         counts = addCounts(counts, res.counts);
         nextIndex = res.end;
@@ -278,9 +279,16 @@ async function execute(
   });
   const limit = pLimit(workers * 2);
   const windowPoints = chunkSize * workers * 4;
+  // Chunk buffers go back to the workers once written: a few are reused for the whole run
+  // instead of one per chunk waiting for the main thread's garbage collector.
+  const spareBuffers: ArrayBuffer[] = [];
+  const recycle = (bytes: Uint8Array) => {
+    if (bytes.byteLength > 0 && spareBuffers.length < workers * 4) spareBuffers.push(bytes.buffer as ArrayBuffer);
+  };
   const runChunk = async (start: number, end: number): Promise<ChunkResult> => {
     try {
-      return unpackChunk((await pool.run({ start, end })) as Uint8Array);
+      const buffer = spareBuffers.pop();
+      return unpackChunk((await pool.run({ start, end, buffer }, buffer ? { transferList: [buffer] } : {})) as Uint8Array);
     } catch {
       try {
         return unpackChunk((await pool.run({ start, end })) as Uint8Array); // one retry: a crash may be transient
