@@ -87,13 +87,6 @@ export class SliceCollector {
   }
 }
 
-/** sliceRows over rows in memory: the same collector. */
-export function sliceRows(rows: Row[], shown: string[]): { rows: Row[]; caption: string } {
-  const c = new SliceCollector(shown);
-  for (const r of rows) c.add(r);
-  return { rows: c.rows, caption: c.caption };
-}
-
 /** A filter over result rows in the spec's filter language (filtrex), on typed values. */
 export function whereFilter(expr: string): (r: Row) => boolean {
   let fn: (v: Record<string, unknown>) => unknown;
