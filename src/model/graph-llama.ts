@@ -10,7 +10,7 @@ import type { MoeConfig } from "./config.js";
 import type { Parallelism } from "./parallelism.js";
 import type { PhaseShape } from "./graph.js";
 import { allGatherOp, flashAttentionOp, pipelineTransferOp, reduceScatterOp, type OpContext } from "./ops/builders.js";
-import type { OpSink } from "./ops/sink.js";
+import { GROUP_MHA_ATTENTION, type OpSink } from "./ops/sink.js";
 import type { Block } from "./ops/op.js";
 
 const BF16 = "DT_BFLOAT16";
@@ -34,8 +34,10 @@ export function emitLlamaPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: P
   const G = Math.ceil(Nt / KVt);
   const at = (fusion: number, block: Block = "attention", count = ph.count): OpContext => ({ count, block, fusion });
   // The attention ops depend only on these numbers (and the chip): one cached group per shape in sweeps.
-  const attentionKey = (S: number) => `mha|${ph.isDecode ? 1 : 0}|${B}|${S}|${c.output_seqlen}|${c.decode_width}|${ph.count}|${tp}|${axes.join("x")}` +
-    `|${M}|${Nt}|${D}|${KVt}|${G}|${gqa ? 1 : 0}|${c.ici_bw_GBps}|${c.ici_latency_ns}`;
+  const attentionKey = (S: number) => [
+    GROUP_MHA_ATTENTION, ph.isDecode ? 1 : 0, B, S, c.output_seqlen, c.decode_width, ph.count, tp, M, Nt, D, KVt, G, gqa ? 1 : 0,
+    c.ici_bw_GBps, c.ici_latency_ns, axes.length, ...axes,
+  ];
 
   if (!ph.isDecode) {
     const S = c.input_seqlen;

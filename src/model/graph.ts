@@ -10,9 +10,9 @@ import type { MoeConfig } from "./config.js";
 import type { Routing as Imbalance } from "./routing/route.js";
 import type { Parallelism } from "./parallelism.js";
 import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
-import { OpListSink, type OpSink } from "./ops/sink.js";
+import { GROUP_FFN, GROUP_MLA_ATTENTION, GROUP_ROUTER, OpListSink, type OpSink } from "./ops/sink.js";
 import { emitDenseFfn, emitLlamaPhase } from "./graph-llama.js";
-import type { Block, Op } from "./ops/op.js";
+import { blockIndex, type Block, type Op } from "./ops/op.js";
 import { product } from "./numeric.js";
 
 /** Fusion index NeuSim gives the first prefill operator. */
@@ -71,8 +71,10 @@ export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseS
   // Keys attended to: the prompt in prefill, prompt + generated tokens in decode.
   // Attention depends on none of the MoE or imbalance fields: one cached group per shape.
   const T = ph.isDecode ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
-  const attentionKey = `attn|${B}|${S}|${T}|${ph.count}|${ph.attentionCount}|${c.tensor_parallelism_degree}|${p.tensorParallelAxes.join("x")}` +
-    `|${c.d_model}|${c.num_heads}|${c.q_lora_rank}|${c.kv_lora_rank}|${c.qk_nope_head_dim}|${c.qk_rope_head_dim}|${c.v_head_dim}|${c.ici_bw_GBps}|${c.ici_latency_ns}`;
+  const attentionKey = [
+    GROUP_MLA_ATTENTION, B, S, T, ph.count, ph.attentionCount, c.tensor_parallelism_degree, c.d_model, c.num_heads, c.q_lora_rank, c.kv_lora_rank,
+    c.qk_nope_head_dim, c.qk_rope_head_dim, c.v_head_dim, c.ici_bw_GBps, c.ici_latency_ns, p.tensorParallelAxes.length, ...p.tensorParallelAxes,
+  ];
   sink.group(attentionKey, () => {
     sink.unary(
       ph.isDecode ? "Attention-serving-decode-Input_rmsnorm" : "Fwd-Attention-encoder-Input_rmsnorm",
@@ -180,7 +182,7 @@ function rowsShape(B: number, rows: number): [number, number] {
 /** NeuSim's create_ffn_matmul_llama: gate, up, gate*up, down (SwiGLU). */
 function pushGatedFfn(sink: OpSink, prefix: string, rows: [number, number], dModel: number, dFf: number, ctx: OpContext): void {
   const [b, s] = rows;
-  sink.group(`ffn|${b}|${s}|${dModel}|${dFf}|${ctx.count}|${ctx.block}`, () => emitGatedFfn(sink, prefix, b, s, dModel, dFf, ctx));
+  sink.group([GROUP_FFN, b, s, dModel, dFf, ctx.count, blockIndex(ctx.block)], () => emitGatedFfn(sink, prefix, b, s, dModel, dFf, ctx));
 }
 
 function emitGatedFfn(sink: OpSink, prefix: string, b: number, s: number, dModel: number, dFf: number, ctx: OpContext): void {
@@ -204,7 +206,7 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
   if (etpDegree > 1) {
     sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
   }
-  sink.group(`router|${B}|${S}|${D}|${E}|${ph.count}`, () => {
+  sink.group([GROUP_ROUTER, B, S, D, E, ph.count], () => {
     sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
     sink.unary("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router"));
   });

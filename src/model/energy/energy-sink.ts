@@ -16,6 +16,7 @@ import { BlockTimer } from "../timing/block-timer.js";
 import type { TimingBackend } from "../timing/backend.js";
 import { opEnergyOf, type OpEnergy } from "./op-energy.js";
 import { isMoeBlock, PhaseEnergySum } from "./phase-energy.js";
+import { NumberKeyMap } from "../number-key-map.js";
 
 /** One operator's energy per execution, where it belongs and how often it runs. */
 export interface EnergyRecord {
@@ -27,60 +28,23 @@ export interface EnergyRecord {
 /** Bounds on cached groups' records (a few KB each) and single operators' energies per timing backend: memory stays flat on any sweep. */
 const ENERGY_GROUP_ENTRIES = 5_000;
 const ENERGY_OP_ENTRIES = 20_000;
-interface Caches { groups: Map<string, EnergyRecord[]>; ops: OpEnergyMemo }
+interface Caches { groups: NumberKeyMap<EnergyRecord[]>; ops: NumberKeyMap<OpEnergy> }
 /** Per timing backend (its chip parameters), per what else an energy depends on (chip id, setting, ICI bandwidth). */
 const backendCaches = new WeakMap<TimingBackend, Map<string, Caches>>();
 
-/**
- * Single operators' energies keyed by the numbers they are computed from (cost kind and inputs,
- * FLOPs): one hash of the numbers' bits, entries compared number by number (no key string per
- * operator, which cost more than the energy itself).
- */
-class OpEnergyMemo {
-  private readonly buckets = new Map<number, { keys: Float64Array; energy: OpEnergy }[]>();
-  private entries = 0;
-  private readonly keys = new Float64Array(9);
-  private readonly words = new Uint32Array(this.keys.buffer);
-  private n = 0;
-  private hash = 0;
-
-  /** Load the operator's key; then get() / set(). */
-  load(op: Op): this {
-    const c = op.cost, k = this.keys;
-    switch (c.kind) {
-      case "collective": k[0] = c.opClass === "ICI" ? 0 : 1; k[1] = c.bytes; k[2] = c.iciNs; k[3] = c.flops; this.n = 4; break;
-      case "elementwise": k[0] = 2; k[1] = c.opsPerElem; k[2] = c.elems; k[3] = c.bytes; this.n = 4; break;
-      case "einsum": k[0] = 3; k[1] = c.b; k[2] = c.m; k[3] = c.n; k[4] = c.k; k[5] = c.lhsBytes; k[6] = c.rhsBytes; k[7] = c.outBytes; this.n = 8; break;
-      case "flash": k[0] = 4; k[1] = c.b; k[2] = c.s; k[3] = c.heads; k[4] = c.d; this.n = 5; break;
-    }
-    k[this.n++] = op.flops;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < 2 * this.n; i++) h = Math.imul(h ^ this.words[i], 0x01000193);
-    this.hash = h;
-    return this;
+/** An operator's cost inputs and FLOPs as numbers (a tag for the cost kind first): what its timing and energy are computed from. */
+const opKey = new Float64Array(9);
+function loadOpKey(op: Op): number {
+  const c = op.cost, k = opKey;
+  let n: number;
+  switch (c.kind) {
+    case "collective": k[0] = c.opClass === "ICI" ? 0 : 1; k[1] = c.bytes; k[2] = c.iciNs; k[3] = c.flops; n = 4; break;
+    case "elementwise": k[0] = 2; k[1] = c.opsPerElem; k[2] = c.elems; k[3] = c.bytes; n = 4; break;
+    case "einsum": k[0] = 3; k[1] = c.b; k[2] = c.m; k[3] = c.n; k[4] = c.k; k[5] = c.lhsBytes; k[6] = c.rhsBytes; k[7] = c.outBytes; n = 8; break;
+    case "flash": k[0] = 4; k[1] = c.b; k[2] = c.s; k[3] = c.heads; k[4] = c.d; n = 5; break;
   }
-
-  get(): OpEnergy | undefined {
-    const bucket = this.buckets.get(this.hash);
-    if (!bucket) return undefined;
-    outer: for (const entry of bucket) {
-      if (entry.keys.length !== this.n) continue;
-      for (let i = 0; i < this.n; i++) if (entry.keys[i] !== this.keys[i]) continue outer;
-      return entry.energy;
-    }
-    return undefined;
-  }
-
-  set(energy: OpEnergy): void {
-    if (this.entries >= ENERGY_OP_ENTRIES) {
-      this.buckets.clear();
-      this.entries = 0;
-    }
-    let bucket = this.buckets.get(this.hash);
-    if (!bucket) this.buckets.set(this.hash, (bucket = []));
-    bucket.push({ keys: this.keys.slice(0, this.n), energy });
-    this.entries++;
-  }
+  k[n++] = op.flops;
+  return n;
 }
 
 /** The last lookup, reused while the chip, setting and ICI bandwidth stay the same (a sweep's usual case). */
@@ -96,7 +60,7 @@ function cachesFor(backend: TimingBackend, config: MoeConfig): Caches {
   let caches = bySetting.get(setting);
   if (!caches) {
     if (bySetting.size >= 64) bySetting.clear();
-    bySetting.set(setting, (caches = { groups: new Map(), ops: new OpEnergyMemo() }));
+    bySetting.set(setting, (caches = { groups: new NumberKeyMap(ENERGY_GROUP_ENTRIES), ops: new NumberKeyMap(ENERGY_OP_ENTRIES) }));
   }
   last = { backend, chip, pg, ici, caches };
   return caches;
@@ -107,8 +71,8 @@ export class EnergySink implements OpSink {
   /** The phase's energy, and its MoE-layer operators' alone (when asked for: the EP group's share). */
   readonly all: PhaseEnergySum;
   readonly moe: PhaseEnergySum | undefined;
-  private readonly cache: Map<string, EnergyRecord[]>;
-  private readonly opCache: OpEnergyMemo;
+  private readonly cache: NumberKeyMap<EnergyRecord[]>;
+  private readonly opCache: NumberKeyMap<OpEnergy>;
 
   constructor(private readonly backend: TimingBackend, private readonly config: MoeConfig, hotExperts: number, withMoe: boolean) {
     this.timer = new BlockTimer(backend);
@@ -121,13 +85,13 @@ export class EnergySink implements OpSink {
 
   /** An operator's energy depends only on its cost inputs and FLOPs (given the chip and setting): ungrouped ones (collectives) repeat across points. */
   private record(op: Op): void {
-    const memo = this.opCache.load(op);
-    let energy = memo.get();
+    const n = loadOpKey(op);
+    let energy = this.opCache.get(opKey, n);
     if (!energy) {
       const timed = op as TimedOp;
       timed.timing = this.backend.time(op);
       energy = opEnergyOf(timed, this.config);
-      memo.set(energy);
+      this.opCache.set(opKey, energy, n);
     }
     this.add({ block: op.block, count: op.count, energy });
   }
@@ -161,7 +125,7 @@ export class EnergySink implements OpSink {
     this.record(op);
   }
 
-  group(key: string, emit: () => void): void {
+  group(key: readonly number[], emit: () => void): void {
     const times = this.backend.groupCache.get(key);
     const records = this.cache.get(key);
     if (times && records) {
@@ -176,7 +140,6 @@ export class EnergySink implements OpSink {
     emit();
     this.recording = undefined;
     this.backend.cacheGroup(key, sums.endGroup());
-    if (this.cache.size >= ENERGY_GROUP_ENTRIES) this.cache.clear();
     this.cache.set(key, recorded);
   }
 }

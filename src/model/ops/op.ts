@@ -25,6 +25,14 @@ export const MOE_BLOCKS: readonly Block[] = [
   "combine_all_to_all", "shared_experts", "combine", "residual", "dense_ffn",
 ];
 
+/** Every block, in a fixed order: per-block sums are indexed by it (and group keys carry a block as its index). */
+export const BLOCKS: readonly Block[] = [
+  "attention", "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
+  "combine_all_to_all", "shared_experts", "combine", "residual", "pipeline_ici", "dense_ffn",
+];
+const BLOCK_INDEX = Object.fromEntries(BLOCKS.map((b, i) => [b, i])) as Record<Block, number>;
+export const blockIndex = (b: Block): number => BLOCK_INDEX[b];
+
 /** NeuSim's OpType, which decides how VMEM time is computed. */
 export type OpClass = "MXU" | "VPU" | "ICI";
 

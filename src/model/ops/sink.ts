@@ -8,6 +8,9 @@
 import { binaryOp, einsumOp, unaryOp, type OpContext } from "./builders.js";
 import type { DType, Op } from "./op.js";
 
+/** The first number of a group key: which kind of group it is. */
+export const GROUP_MLA_ATTENTION = 0, GROUP_FFN = 1, GROUP_ROUTER = 2, GROUP_MHA_ATTENTION = 3;
+
 export interface OpSink {
   einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void;
   unary(description: string, opName: "RMSNorm" | "LayerNorm" | "Softmax", shape: readonly number[], dtype: DType, ctx: OpContext): void;
@@ -17,9 +20,10 @@ export interface OpSink {
   /**
    * A group of operators whose times depend only on `key` (and the chip): a
    * timing sink may replay a cached group instead of emitting it again. Every
-   * number the group's operators use must be in the key.
+   * number the group's operators use must be in the key, after a tag naming the
+   * kind of group (numbers, so a lookup builds no key string).
    */
-  group(key: string, emit: () => void): void;
+  group(key: readonly number[], emit: () => void): void;
 }
 
 /** Builds the Op list, in emission order. */
@@ -39,7 +43,7 @@ export class OpListSink implements OpSink {
   op(op: Op): void {
     this.ops.push(op);
   }
-  group(_key: string, emit: () => void): void {
+  group(_key: readonly number[], emit: () => void): void {
     const start = this.ops.length;
     emit();
     this.groups.push([start, this.ops.length]);

@@ -6,6 +6,7 @@
  * everything else costs less to compute than to look up.
  */
 import type { Op, OpClass, OpCost } from "../ops/op.js";
+import { NumberKeyMap } from "../number-key-map.js";
 import { CHIP_PARAM_NAMES, chipParamsKey, type ChipParams } from "./chip-params.js";
 import { bestTile } from "./tile-search.js";
 
@@ -46,10 +47,9 @@ export class TimingBackend {
   private readonly hbmGiBPerNs: number;
 
   /** Sums of operator groups (graph.ts names what each depends on), for this chip; bounded like the tile memo. */
-  readonly groupCache = new Map<string, Float64Array>();
+  readonly groupCache = new NumberKeyMap<Float64Array>(GROUP_CACHE_ENTRIES);
 
-  cacheGroup(key: string, sums: Float64Array): void {
-    if (this.groupCache.size >= GROUP_CACHE_ENTRIES) this.groupCache.clear();
+  cacheGroup(key: readonly number[], sums: Float64Array): void {
     this.groupCache.set(key, sums);
   }
 

@@ -4,18 +4,14 @@
  * and adds execution time x count per block, in emission order, exactly as
  * evaluate() adds up its timed Op list (PhaseSums is shared, so the doubles match).
  */
-import { DTYPE_BYTES, type Block, type DType, type Op } from "../ops/op.js";
+import { BLOCKS, blockIndex, DTYPE_BYTES, type Block, type DType, type Op } from "../ops/op.js";
+
+export { BLOCKS, blockIndex };
+
 import { einsumAxes, OPS_PER_ELEM, productAt, type OpContext } from "../ops/builders.js";
 import type { OpSink } from "../ops/sink.js";
 import { product } from "../numeric.js";
 import type { TimingBackend } from "./backend.js";
-
-export const BLOCKS: readonly Block[] = [
-  "attention", "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
-  "combine_all_to_all", "shared_experts", "combine", "residual", "pipeline_ici", "dense_ffn",
-];
-const BLOCK_INDEX = Object.fromEntries(BLOCKS.map((b, i) => [b, i])) as Record<Block, number>;
-export const blockIndex = (b: Block): number => BLOCK_INDEX[b];
 
 const STAGE = BLOCKS.length, PIPELINE = BLOCKS.length + 1;
 
@@ -35,13 +31,13 @@ export class PhaseSums {
     const t = execNs * count;
     const g = this.open;
     if (g) {
-      g[BLOCK_INDEX[block]] += t;
+      g[blockIndex(block)] += t;
       g[block === "pipeline_ici" ? PIPELINE : STAGE] += t;
       return;
     }
     if (block === "pipeline_ici") this.pipelineNs += t;
     else this.stageNs += t;
-    this.byBlock[BLOCK_INDEX[block]] += t;
+    this.byBlock[blockIndex(block)] += t;
   }
 
   beginGroup(): void {
@@ -88,7 +84,7 @@ export class BlockTimer implements OpSink {
     this.sums.add(op.block, this.backend.execNs(op.cost), op.count);
   }
 
-  group(key: string, emit: () => void): void {
+  group(key: readonly number[], emit: () => void): void {
     const cached = this.backend.groupCache.get(key);
     if (cached) {
       this.sums.addGroup(cached);
