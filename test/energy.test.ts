@@ -91,9 +91,9 @@ describe("NeuSim phase energy (totals_power.csv, the 15 reference configurations
     expect(e.peak_power_W).toBe(Number(r["energy.peak_power_W"]));
     expect(e.slowdown).toBe(Number(r["energy.slowdown"]));
     for (const [c, col] of [["sa", "sa"], ["vu", "vu"], ["vmem", "vmem"], ["hbm", "hbm"], ["ici", "ici"]] as const) {
-      expect(e.component_ns[c], `${c} time`).toBe(Number(r[`energy.${col}_time_ns`]));
+      expect(e.detail!.component_ns[c], `${c} time`).toBe(Number(r[`energy.${col}_time_ns`]));
     }
-    expect(e.num_setpm_vu).toBe(Number(r["energy.num_setpm_vu"]));
-    expect(e.num_setpm_sram).toBe(Number(r["energy.num_setpm_sram"]));
+    expect(e.detail!.num_setpm_vu).toBe(Number(r["energy.num_setpm_vu"]));
+    expect(e.detail!.num_setpm_sram).toBe(Number(r["energy.num_setpm_sram"]));
   });
 });

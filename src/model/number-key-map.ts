@@ -15,7 +15,8 @@ function hashOf(key: ArrayLike<number>, length: number): number {
     h = Math.imul(h ^ words[0], 0x01000193);
     h = Math.imul(h ^ words[1], 0x01000193);
   }
-  return h;
+  // 30 bits: a small integer, which a Map hashes and stores without boxing.
+  return h & 0x3fffffff;
 }
 
 export class NumberKeyMap<V> {

@@ -65,9 +65,15 @@ export function carbonOf(c: MoeConfig, p: ChipPower, e: PhaseEnergy, throughput:
   const L = c.lifetime_years;
   const kWh = (P: number, years: number) => (P / 1000) * (years * 365 * 24) * c.PUE;
   const Ea = kWh(actW, L * u);
-  let staticKWh = 0, dynamicKWh = 0;
-  for (const comp of ORDER) staticKWh += Ea * (e.static_component_J[comp] / e.total_energy_J);
-  for (const comp of ORDER) dynamicKWh += Ea * (e.dynamic_component_J[comp] / e.total_energy_J);
+  // The static/dynamic split of the active energy needs the phase's detail (NaN without it: no column uses it).
+  let staticKWh = NaN, dynamicKWh = NaN;
+  if (e.detail) {
+    const d = e.detail;
+    staticKWh = 0;
+    dynamicKWh = 0;
+    for (const comp of ORDER) staticKWh += Ea * (d.static_component_J[comp] / e.total_energy_J);
+    for (const comp of ORDER) dynamicKWh += Ea * (d.dynamic_component_J[comp] / e.total_energy_J);
+  }
   const embodied = p.embodied_carbon_kgCO2 * N;
   const total = kWh(avgW, L);
   const C = total * c.carbon_intensity_kgCO2_per_kWh + embodied;

@@ -76,8 +76,9 @@ export class EnergySink implements OpSink {
 
   constructor(private readonly backend: TimingBackend, private readonly config: MoeConfig, hotExperts: number, withMoe: boolean) {
     this.timer = new BlockTimer(backend);
-    this.all = new PhaseEnergySum(hotExperts);
-    this.moe = withMoe ? new PhaseEnergySum(hotExperts) : undefined;
+    // The columns need no detail (the per-component static/dynamic split, busy times, setpm counts).
+    this.all = new PhaseEnergySum(hotExperts, false);
+    this.moe = withMoe ? new PhaseEnergySum(hotExperts, false) : undefined;
     const caches = cachesFor(backend, config);
     this.cache = caches.groups;
     this.opCache = caches.ops;

@@ -17,20 +17,25 @@ export interface PhaseEnergy {
   dynamic_energy_J: number;
   /** static + dynamic per component. */
   component_J: Record<EnergyComponent, number>;
-  static_component_J: Record<EnergyComponent, number>;
-  dynamic_component_J: Record<EnergyComponent, number>;
+  /** The rest is NeuSim's detail, summed only when asked (a sweep's energy columns do not need it). */
+  detail?: PhaseEnergyDetail;
   /** The energy model's phase time (ns): sum of its per-op execution time x count. */
   exe_time_ns: number;
   /** exe_time_ns over the same without power gating (1 when nothing is gated). */
   slowdown: number;
+  avg_power_W: number;
+  /** The largest per-op power (not weighted). */
+  peak_power_W: number;
+}
+
+export interface PhaseEnergyDetail {
+  static_component_J: Record<EnergyComponent, number>;
+  dynamic_component_J: Record<EnergyComponent, number>;
   /** Per-component busy time x count (ns), with wake-up overheads. */
   component_ns: ComponentTimes;
   /** Set-power-mode instructions (software-managed gating). */
   num_setpm_vu: number;
   num_setpm_sram: number;
-  avg_power_W: number;
-  /** The largest per-op power (not weighted). */
-  peak_power_W: number;
 }
 
 /** Each operator's energy record, in order (an operator listed twice is costed once). */
@@ -52,25 +57,25 @@ export function phaseEnergy(ops: readonly TimedOp[], config: MoeConfig, hotExper
 const TOTAL = 0, STATIC = 1, DYNAMIC = 2, TIME = 3, UNGATED = 4, PEAK = 5, SETPM_VU = 6, SETPM_SRAM = 7;
 const COMPONENT = 8, STATIC_C = 14, DYNAMIC_C = 20, BUSY = 26, SLOTS = 31;
 
-/** Add one row (energy x count), in NeuSim's order of operations. */
-function addRow(acc: Float64Array, e: OpEnergy, n: number): void {
+/** Add one row (energy x count), in NeuSim's order of operations; `detail` adds NeuSim's detail too. */
+function addRow(acc: Float64Array, e: OpEnergy, n: number, detail: boolean): void {
   acc[TOTAL] += e.total_energy_J * n;
   acc[STATIC] += e.static_energy_J * n;
   acc[DYNAMIC] += e.dynamic_energy_J * n;
   const sArr = e.staticByIndex, dArr = e.dynamicByIndex;
-  for (let i = 0; i < 6; i++) {
-    const s = sArr[i], d = dArr[i];
-    acc[COMPONENT + i] += (s + d) * n;
-    acc[STATIC_C + i] += s * n;
-    acc[DYNAMIC_C + i] += d * n;
-  }
+  for (let i = 0; i < 6; i++) acc[COMPONENT + i] += (sArr[i] + dArr[i]) * n;
   acc[TIME] += e.executionNs * n;
   acc[UNGATED] += e.ungatedExecutionNs * n;
+  if (e.power_W > acc[PEAK]) acc[PEAK] = e.power_W;
+  if (!detail) return;
+  for (let i = 0; i < 6; i++) {
+    acc[STATIC_C + i] += sArr[i] * n;
+    acc[DYNAMIC_C + i] += dArr[i] * n;
+  }
   const b = e.componentNs;
   acc[BUSY] += b.sa * n; acc[BUSY + 1] += b.vu * n; acc[BUSY + 2] += b.vmem * n; acc[BUSY + 3] += b.hbm * n; acc[BUSY + 4] += b.ici * n;
   acc[SETPM_VU] += e.num_setpm_vu * n;
   acc[SETPM_SRAM] += e.num_setpm_sram * n;
-  if (e.power_W > acc[PEAK]) acc[PEAK] = e.power_W;
 }
 
 const byName = (a: Float64Array, at: number): Record<EnergyComponent, number> =>
@@ -86,7 +91,8 @@ export class PhaseEnergySum {
   /** The current run of hot-block records (allocated when the phase has more than one hot expert). */
   private readonly hot: EnergyRecord[] | undefined;
 
-  constructor(private readonly hotExperts: number) {
+  /** `detail`: also sum NeuSim's detail (the static/dynamic split per component, busy times, setpm counts). */
+  constructor(private readonly hotExperts: number, private readonly detail = true) {
     this.acc[PEAK] = -Infinity;
     this.hot = hotExperts > 1 ? [] : undefined;
   }
@@ -100,12 +106,12 @@ export class PhaseEnergySum {
       }
       if (hot.length > 0) this.flushHot(hot);
     }
-    addRow(this.acc, r.energy, r.count);
+    addRow(this.acc, r.energy, r.count, this.detail);
   }
 
   private flushHot(hot: EnergyRecord[]): void {
     const W = this.hotExperts;
-    for (let e = 0; e < W; e++) for (const r of hot) addRow(this.acc, r.energy, r.count / W);
+    for (let e = 0; e < W; e++) for (const r of hot) addRow(this.acc, r.energy, r.count / W, this.detail);
     hot.length = 0;
   }
 
@@ -114,10 +120,12 @@ export class PhaseEnergySum {
     const acc = this.acc, total = acc[TOTAL], time = acc[TIME];
     return {
       total_energy_J: total, static_energy_J: acc[STATIC], dynamic_energy_J: acc[DYNAMIC], component_J: byName(acc, COMPONENT),
-      static_component_J: byName(acc, STATIC_C), dynamic_component_J: byName(acc, DYNAMIC_C), exe_time_ns: time,
-      slowdown: time / acc[UNGATED], component_ns: { sa: acc[BUSY], vu: acc[BUSY + 1], vmem: acc[BUSY + 2], hbm: acc[BUSY + 3], ici: acc[BUSY + 4] },
-      num_setpm_vu: acc[SETPM_VU], num_setpm_sram: acc[SETPM_SRAM],
-      avg_power_W: total / (time / 1e9), peak_power_W: acc[PEAK],
+      exe_time_ns: time, slowdown: time / acc[UNGATED], avg_power_W: total / (time / 1e9), peak_power_W: acc[PEAK],
+      detail: this.detail ? {
+        static_component_J: byName(acc, STATIC_C), dynamic_component_J: byName(acc, DYNAMIC_C),
+        component_ns: { sa: acc[BUSY], vu: acc[BUSY + 1], vmem: acc[BUSY + 2], hbm: acc[BUSY + 3], ici: acc[BUSY + 4] },
+        num_setpm_vu: acc[SETPM_VU], num_setpm_sram: acc[SETPM_SRAM],
+      } : undefined,
     };
   }
 }
