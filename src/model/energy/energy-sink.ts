@@ -28,7 +28,9 @@ export interface EnergyRecord {
 /** Bounds on cached groups' records (a few KB each) and single operators' energies per timing backend: memory stays flat on any sweep. */
 const ENERGY_GROUP_ENTRIES = 5_000;
 const ENERGY_OP_ENTRIES = 20_000;
-interface Caches { groups: NumberKeyMap<EnergyRecord[]>; ops: NumberKeyMap<OpEnergy> }
+/** A group's time sums (as BlockTimer caches them) and its operators' records. */
+interface CachedGroup { times: Float64Array; records: EnergyRecord[] }
+interface Caches { groups: NumberKeyMap<CachedGroup>; ops: NumberKeyMap<OpEnergy> }
 /** Per timing backend (its chip parameters), per what else an energy depends on (chip id, setting, ICI bandwidth). */
 const backendCaches = new WeakMap<TimingBackend, Map<string, Caches>>();
 
@@ -71,7 +73,7 @@ export class EnergySink implements OpSink {
   /** The phase's energy, and its MoE-layer operators' alone (when asked for: the EP group's share). */
   readonly all: PhaseEnergySum;
   readonly moe: PhaseEnergySum | undefined;
-  private readonly cache: NumberKeyMap<EnergyRecord[]>;
+  private readonly cache: NumberKeyMap<CachedGroup>;
   private readonly opCache: NumberKeyMap<OpEnergy>;
 
   constructor(private readonly backend: TimingBackend, private readonly config: MoeConfig, hotExperts: number, withMoe: boolean) {
@@ -127,20 +129,20 @@ export class EnergySink implements OpSink {
   }
 
   group(key: readonly number[], emit: () => void): void {
-    const times = this.backend.groupCache.get(key);
-    const records = this.cache.get(key);
-    if (times && records) {
-      this.timer.sums.addGroup(times);
-      for (const r of records) this.add(r);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.timer.sums.addGroup(cached.times);
+      for (const r of cached.records) this.add(r);
       return;
     }
-    // Emit through this sink: the timer's group sums and the records, both cached.
+    // Emit through this sink: the group's time sums and its records, cached together.
     const sums = this.timer.sums;
     sums.beginGroup();
-    const recorded: EnergyRecord[] = (this.recording = []);
+    const records: EnergyRecord[] = (this.recording = []);
     emit();
     this.recording = undefined;
-    this.backend.cacheGroup(key, sums.endGroup());
-    this.cache.set(key, recorded);
+    const times = sums.endGroup();
+    this.backend.cacheGroup(key, times);
+    this.cache.set(key, { times, records });
   }
 }
