@@ -5,7 +5,7 @@
  */
 import { evaluatePhaseEnergy, type Outputs } from "../evaluate.js";
 import type { MoeConfig } from "../config.js";
-import { epGroupEnergy, type EpGroupEnergy } from "./ep-group-energy.js";
+import { epGroupEnergy, NO_EP_GROUP, type EpGroupEnergy } from "./ep-group-energy.js";
 import { pointEnergy, POINT_ENERGY_COLUMNS, type PointEnergy } from "./point-energy.js";
 
 export const EP_GROUP_COLUMNS = [
@@ -45,10 +45,6 @@ export const ENERGY_DOCS: Record<EnergyColumn, ["double", string, string]> = {
   imbalance_energy_overhead: ["double", "", "ep_group_energy_J over a balanced group's (EP x the mean device's); 1 when balanced"],
 };
 
-const NO_GROUP: EpGroupEnergy = Object.freeze({
-  busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null,
-});
-
 /** One object literal with every energy column in order: one shape for every point (spreading or adding properties is several times slower). */
 const assemble = new Function("p", "g",
   `return { ${POINT_ENERGY_COLUMNS.map((c) => `${c}: p.${c}`).join(", ")}, ${EP_GROUP_COLUMNS.map((c) => `${c}: g.${c}`).join(", ")} };`,
@@ -61,7 +57,7 @@ const assemble = new Function("p", "g",
 export function evaluateWithEnergy(config: MoeConfig, withGroup = true): { outputs: Outputs; energy: EnergyOutputs } {
   const { outputs, imbalance: im, energy: phase, moe } = evaluatePhaseEnergy(config, withGroup);
   const point = pointEnergy({ config, energy: phase, stageNs: Number(outputs.stage_time_ns), pipelineNs: Number(outputs.pipeline_ici_ns) });
-  const g = withGroup ? epGroupEnergy(config, moe!, im.effective_expert_load_imbalance_factor) : NO_GROUP;
+  const g = withGroup ? epGroupEnergy(config, moe!, im.effective_expert_load_imbalance_factor) : NO_EP_GROUP;
   return { outputs, energy: assemble(point, g) };
 }
 

@@ -40,6 +40,11 @@ export interface EpGroupEnergy {
   imbalance_energy_overhead: number | null;
 }
 
+/** The columns where they are not defined (EP does not divide E, a dense model), or not asked for. */
+export const NO_EP_GROUP: Readonly<EpGroupEnergy> = Object.freeze({
+  busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null,
+});
+
 const share = (e: PhaseEnergy) => ({ J: e.total_energy_J, ns: e.exe_time_ns });
 
 /**
@@ -69,13 +74,13 @@ function meanShare(config: MoeConfig): { J: number; ns: number } {
 const isBalanced = (c: MoeConfig, effectiveFactor: number) =>
   c.expert_load_model === "worst_case" && c.num_redundant_experts === 0 && effectiveFactor === 1;
 
-/** `effectiveFactor`: the point's effective_expert_load_imbalance_factor. */
-/** `busiestMoe`: the point's energy over its MoE-layer operators (evaluatePhaseEnergy's `moe`, or moePhaseEnergyOf its operator list). */
-export function epGroupEnergy(config: MoeConfig, busiestMoe: PhaseEnergy, effectiveFactor: number): EpGroupEnergy {
+/**
+ * `busiestMoe`: the point's energy over its MoE-layer operators (evaluatePhaseEnergy's `moe`, or
+ * moePhaseEnergyOf its operator list); `effectiveFactor`: its effective_expert_load_imbalance_factor.
+ */
+export function epGroupEnergy(config: MoeConfig, busiestMoe: PhaseEnergy, effectiveFactor: number): Readonly<EpGroupEnergy> {
   const EP = config.expert_parallelism_degree;
-  if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) {
-    return { busiest_device_moe_energy_J: null, mean_device_moe_energy_J: null, ep_wait_s: null, busiest_device_wait_s: null, ep_group_energy_J: null, imbalance_energy_overhead: null };
-  }
+  if (config.ffn_type === "llama" || config.num_routed_experts % EP !== 0) return NO_EP_GROUP;
   const busy = share(busiestMoe);
   const mean = isBalanced(config, effectiveFactor) ? busy : meanShare(config);
   const endNs = Math.max(busy.ns, mean.ns);

@@ -8,7 +8,7 @@ import type { MoeConfig } from "../config.js";
 import type { PhaseEnergy } from "./phase-energy.js";
 import { chipPower } from "./chip-power.js";
 import { carbonOf, throughputTokensPerSec } from "./carbon.js";
-import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
+import { ENERGY_COMPONENTS } from "./op-energy.js";
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
