@@ -11,6 +11,7 @@
  * own SLO, as NeuSim would. Pure.
  */
 import { FIELDS, mergeConfig, type FieldName } from "../model/config.js";
+import { coerceFieldValue } from "../sweep-spec/coerce.js";
 import { chipSpec } from "../model/catalog/neusim-files.js";
 import { InputError } from "../errors.js";
 import { CHIP_PRICE_PER_HOUR, sloPick, sloPickColumns, sloReferenceLatency, type SloCandidate } from "./slo.js";
@@ -67,8 +68,7 @@ function withDefaults(row: Record<string, string>): Record<string, string> {
   const input: Record<string, unknown> = {};
   for (const spec of FIELDS) {
     const v = row[spec.name];
-    if (v === undefined || v === "") continue;
-    input[spec.name] = spec.kind === "int" || spec.kind === "number" ? Number(v) : spec.kind === "bool" ? v === "true" : v;
+    if (v !== undefined && v !== "") input[spec.name] = coerceFieldValue(spec.name, v);
   }
   const merged = mergeConfig(input);
   const out: Record<string, string> = {};
@@ -76,10 +76,11 @@ function withDefaults(row: Record<string, string>): Record<string, string> {
   return { ...out, ...row };
 }
 
-export function sloTable(rows: Iterable<Record<string, string>>, opts: SloOptions): SloTable {
+/** `rows` stream by (a 10-million-row sweep is fine): only each point's candidate numbers are kept. */
+export async function sloTable(rows: AsyncIterable<Record<string, string>> | Iterable<Record<string, string>>, opts: SloOptions): Promise<SloTable> {
   const families = new Map<string, Family>();
   const seen = new Map<string, Set<string>>(FAMILY_FIELDS.map((n) => [n, new Set<string>()]));
-  for (const written of rows) {
+  for await (const written of rows) {
     const row = written.num_chips !== undefined && written.global_batch_size !== undefined ? written : withDefaults(written);
     const key = FAMILY_FIELDS.map((n) => row[n] ?? "").join("\u0000");
     let fam = families.get(key);

@@ -38,19 +38,23 @@ export const sloCommand = {
     if (!CHIP_IDS.includes(refChip) && !refChip.endsWith(".json")) throw new InputError(`--reference-chip ${refChip}: not a chip; allowed: ${CHIP_IDS.join(", ")}`);
     const refBatch = checkNumber("reference-batch", argv["reference-batch"], { integer: true, min: 1, max: 2 ** 24 });
     const path = resultsPath(String(argv.results));
-    let header: string[] | undefined;
-    const records: Record<string, string>[] = [];
-    for await (const row of csvRows(path)) {
-      if (!header) {
-        header = row;
-        const missing = ["chip", "phase", ...SLO_INPUT_COLUMNS].filter((c) => !row.includes(c));
-        if (missing.length) throw new InputError(`${path}: no column ${missing.join(", ")}; the SLO analysis needs them (add the energy columns to the spec's columns:, e.g. columns: [phase_time_ns, out_of_memory, prefill_time_ns, decode_time_per_token_ns, throughput_tokens_per_sec, energy_per_token_J, system_avg_power_W])`);
-        continue;
+    let count = 0;
+    // The rows stream into the analysis, which keeps only each point's candidate numbers.
+    async function* records(): AsyncGenerator<Record<string, string>> {
+      let header: string[] | undefined;
+      for await (const row of csvRows(path)) {
+        if (!header) {
+          header = row;
+          const missing = ["chip", "phase", ...SLO_INPUT_COLUMNS].filter((c) => !row.includes(c));
+          if (missing.length) throw new InputError(`${path}: no column ${missing.join(", ")}; the SLO analysis needs them (add the energy columns to the spec's columns:, e.g. columns: [phase_time_ns, out_of_memory, prefill_time_ns, decode_time_per_token_ns, throughput_tokens_per_sec, energy_per_token_J, system_avg_power_W])`);
+          continue;
+        }
+        count++;
+        yield Object.fromEntries(header.map((h, i) => [h, row[i]]));
       }
-      records.push(Object.fromEntries(header.map((h, i) => [h, row[i]])));
     }
-    if (!header || records.length === 0) throw new InputError(`${path}: no results to analyse`);
-    const t = sloTable(records, { scales: argv.scales as number[], reference: { chip: refChip, global_batch_size: refBatch } });
+    const t = await sloTable(records(), { scales: argv.scales as number[], reference: { chip: refChip, global_batch_size: refBatch } });
+    if (count === 0) throw new InputError(`${path}: no results to analyse`);
     for (const n of t.notes) process.stderr.write(`moesweep slo: ${n}\n`);
     if (t.rows.length === 0) throw new InputError(`${path}: no group has an SLO reference (see above)`);
     const cols = sloColumns(t);
