@@ -1,9 +1,7 @@
 /** Loading a result set for figures, and picking the slice a figure shows. */
-import { createReadStream } from "node:fs";
-import { parse } from "csv-parse";
 import { compileExpression } from "filtrex";
 import { FIELD_NAMES } from "../../model/config.js";
-import { resultsPath } from "../result-set.js";
+import { csvRows, resultsPath } from "../result-set.js";
 import { InputError } from "../../errors.js";
 
 export type Row = Record<string, string>;
@@ -15,28 +13,17 @@ export class FigureInputError extends InputError {}
  * first, then each row as an object. Figures keep only the rows their slices need.
  */
 export async function forEachRow(dir: string, onHeader: (path: string, columns: string[]) => void, onRow: (r: Row) => void): Promise<void> {
-  let path: string;
-  try {
-    path = resultsPath(dir);
-  } catch (err) {
-    throw new FigureInputError((err as Error).message);
-  }
+  const path = resultsPath(dir);
   let columns: string[] | undefined;
-  try {
-    for await (const rec of createReadStream(path).pipe(parse({ relax_column_count: false }))) {
-      const r = rec as string[];
-      if (!columns) {
-        columns = r;
-        onHeader(path, columns);
-        continue;
-      }
-      const row: Row = {};
-      for (let i = 0; i < columns.length; i++) row[columns[i]] = r[i];
-      onRow(row);
+  for await (const r of csvRows(path)) {
+    if (!columns) {
+      columns = r;
+      onHeader(path, columns);
+      continue;
     }
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new FigureInputError(`${path}: malformed CSV: ${(err as Error).message}`);
+    const row: Row = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]] = r[i];
+    onRow(row);
   }
   if (!columns) onHeader(path, []);
 }
