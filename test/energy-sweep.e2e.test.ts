@@ -1,22 +1,15 @@
 /** End-to-end: a sweep writes the energy columns when `columns:` names them, equal to `eval --energy`. */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
-import { moesweep, moesweepJson } from "./helpers/cli.js";
+import { moesweep, moesweepJson, runSpecText } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "moesweep-energy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const point = ["--phase", "decode", "--tensor_parallelism_degree", "8", "--expert_parallelism_degree", "8", "--global_batch_size", "64"];
 
-function run(spec: string, name: string): Record<string, string>[] {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, spec);
-  const r = moesweep(["run", file, "--out", join(dir, name), "--workers", "2"]);
-  expect(r.status, r.stderr).toBe(0);
-  return parse(readFileSync(join(dir, name, "results.csv"), "utf8"), { columns: true }) as Record<string, string>[];
-}
+const run = (spec: string, name: string) => runSpecText(dir, name, spec);
 
 describe("energy columns in a sweep", () => {
   const rows = run(`name: energy

@@ -3,22 +3,16 @@
  * balanced and imbalanced, and its errors.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { moesweep } from "./helpers/cli.js";
+import { moesweep, runSpecText } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "moesweep-slo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(spec: string, name: string): Record<string, string>[] {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, spec);
-  const r = moesweep(["run", file, "--out", join(dir, name), "--workers", "2"]);
-  expect(r.status, r.stderr).toBe(0);
-  return parse(readFileSync(join(dir, name, "results.csv"), "utf8"), { columns: true }) as Record<string, string>[];
-}
+const run = (spec: string, name: string) => runSpecText(dir, name, spec);
 
 const SPEC = `name: slo
 base: { model: deepseekv3-671b, chip: tpuv5p, phase: prefill, input_seqlen: 4096, tensor_parallelism_degree: 8, num_worst_case_experts: 1 }
