@@ -39,7 +39,7 @@ export function addCounts(a: ChunkCounts, b: ChunkCounts): ChunkCounts {
 export interface ChunkResult {
   start: number;
   end: number;
-  /** The result rows, CSV as UTF-8 bytes (the front of `buffer`, where packChunk adds its trailer). */
+  /** The result rows, CSV as UTF-8 bytes: a view of the front of the chunk's buffer, after which packChunk writes its trailer. */
   resultsBytes: Uint8Array;
   /** Time the worker spent on the chunk (for the bench's idle share). */
   busyMs?: number;
