@@ -9,9 +9,12 @@ export const ROOT = join(import.meta.dirname, "..", "..");
 export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 export function moesweep(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT, encoding: "utf8", env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 256 << 20,
   });
+  // No exit status: killed by a signal or not started at all. Say which, since the assertion will only show "null".
+  if (r.status === null) console.error(`moesweep ${args.join(" ")}: no exit status (signal ${r.signal}, error ${r.error?.message}); stderr: ${r.stderr}`);
+  return r;
 }
 
 export function moesweepJson(args: string[]): Record<string, unknown> {
