@@ -3,11 +3,13 @@
  * results rows for valid points, error rows for invalid or failed ones.
  * Runs inside workers and, for the benchmark's ideal, in-process.
  */
-import { stringify } from "csv-stringify/sync";
 import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/config.js";
 import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
 import { ENERGY_COLUMNS, evaluateWithEnergy, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
+import { compileRowFormatter, csvLine, type RowFormatter } from "./row-format.js";
+
+export { csvLine };
 
 export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
 
@@ -74,37 +76,6 @@ class RowBytes {
   }
 }
 
-const CSV_OPTIONS = { cast: { boolean: (v: boolean) => (v ? "true" : "false") } };
-
-/** A string csv-stringify writes as is (no delimiter, quote or line break to escape). */
-const PLAIN = /^[^",\r\n]*$/;
-const QUOTE = /"/g;
-
-/**
- * One row as csv-stringify writes it (with CSV_OPTIONS), or null for a value
- * of another type, which csv-stringify itself formats. csv-stringify costs about
- * 20 us per result row on this machine, a quarter of a point's time; this fast
- * path writes the same bytes (test/csv.test.ts checks it against csv-stringify).
- */
-function plainRow(row: readonly unknown[]): string | null {
-  let line = "";
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i];
-    if (i > 0) line += ",";
-    if (v === null || v === undefined) continue;
-    if (typeof v === "number") line += String(v);
-    else if (typeof v === "boolean") line += v ? "true" : "false";
-    else if (typeof v === "string") line += PLAIN.test(v) ? v : `"${v.replace(QUOTE, '""')}"`; // csv-stringify's quoting
-    else return null;
-  }
-  return line + "\n";
-}
-
-/** One CSV line, byte-identical to csv-stringify's. */
-export function csvLine(row: readonly unknown[]): string {
-  return plainRow(row) ?? stringify([row], CSV_OPTIONS);
-}
-
 /** CSV text of rows, byte-identical to csv-stringify's. */
 export function csvText(rows: readonly (readonly unknown[])[]): string {
   let out = "";
@@ -112,36 +83,24 @@ export function csvText(rows: readonly (readonly unknown[])[]): string {
   return out;
 }
 
-/** What a row is made of: the resolved config, its key, the model's outputs. */
-interface Point {
-  config: MoeConfig;
-  key: string;
-  outputs: Outputs;
-  /** Only when the plan names energy columns. */
-  energy: EnergyOutputs | undefined;
-}
-type Getter = (p: Point, index: number) => unknown;
-
-/** Column getters for the plan's columns, built once per plan. */
-const gettersCache = new WeakMap<SweepPlan, Getter[]>();
-function getters(plan: SweepPlan): Getter[] {
-  let g = gettersCache.get(plan);
-  if (!g) {
+/** The row formatter for a plan's columns, compiled once per plan. */
+const formatters = new WeakMap<SweepPlan, RowFormatter>();
+function formatterFor(plan: SweepPlan): RowFormatter {
+  let f = formatters.get(plan);
+  if (!f) {
     const fields = new Set<string>(plan.recordedFields);
-    g = plan.columns.map((col): Getter => {
-      if (col === "point_index") return (_p, i) => i;
-      if (col === "config_key") return (p) => p.key;
-      if (fields.has(col)) return (p) => p.config[col as keyof MoeConfig];
-      if ((ENERGY_COLUMNS as readonly string[]).includes(col)) return (p) => (p.energy as Record<string, unknown> | undefined)?.[col];
-      return (p) => (p.outputs as Record<string, unknown>)[col];
-    });
-    gettersCache.set(plan, g);
+    const energy = new Set<string>(ENERGY_COLUMNS);
+    f = compileRowFormatter(plan.columns.map((name) => ({
+      name,
+      source: name === "point_index" ? "index" : name === "config_key" ? "key" : fields.has(name) ? "config" : energy.has(name) ? "energy" : "outputs",
+    })));
+    formatters.set(plan, f);
   }
-  return g;
+  return f;
 }
 
 export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse?: ArrayBuffer): ChunkResult {
-  const g = getters(plan);
+  const row = formatterFor(plan);
   const wantsKey = plan.columns.includes("config_key");
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
   const rows = new RowBytes(reuse);
@@ -170,10 +129,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse
         }
         counts.out_of_memory++;
       }
-      const point: Point = { config, key: wantsKey ? configKey(config) : "", outputs, energy };
-      const row = new Array<unknown>(g.length);
-      for (let c = 0; c < g.length; c++) row[c] = g[c](point, i);
-      rows.write(csvLine(row));
+      rows.write(row(i, wantsKey ? configKey(config) : "", config, outputs, energy));
       counts.evaluated++;
     } catch (err) {
       if (err instanceof ConfigError) {
