@@ -343,40 +343,36 @@ export function validateImbalanceFields(c: {
  */
 export function configKey(c: MoeConfig): string {
   let text = "moesweep-config-v1";
-  for (const seg of KEY_SEGMENTS) text += seg.text(c);
+  for (let s = 0; s < KEY_SEGMENTS.length; s++) text += KEY_SEGMENTS[s](c);
   return hash("sha256", text, "hex").slice(0, 16);
 }
 
-/**
- * The key's text, `;name=value` per field in registry order, built per segment;
- * a segment whose values equal the previous point's (the model's and the chip's
- * fields, nearly always) reuses its text. Same text, same key, less work.
- */
-class KeySegment {
-  private last: unknown[] | null = null;
-  private lastText = "";
-  /** omitDefaults: fields added after keys were first published appear only when not at their default. */
-  constructor(private readonly names: readonly FieldName[], private readonly omitDefaults = false) {}
+/** A segment of the key's text: `;name=value` for each of its fields, in registry order. */
+type KeySegment = (c: MoeConfig) => string;
 
-  text(c: MoeConfig): string {
-    const last = this.last;
-    if (last !== null) {
-      let same = true;
-      for (let i = 0; i < this.names.length; i++) if (last[i] !== c[this.names[i]]) { same = false; break; }
-      if (same) return this.lastText;
-    }
-    let t = "";
-    const values = new Array<unknown>(this.names.length);
-    for (let i = 0; i < this.names.length; i++) {
-      values[i] = c[this.names[i]];
-      if (this.omitDefaults && values[i] === (ROUTING_DEFAULTS[this.names[i]] ?? LATE_FIELD_DEFAULTS[this.names[i]])) continue;
-      t += `;${this.names[i]}=${String(values[i])}`;
-    }
-    this.last = values;
-    this.lastText = t;
-    return t;
-  }
+/**
+ * Compile one segment: it reads its fields by name (direct property loads) and, when
+ * every value equals the previous point's (the model's and the chip's fields, nearly
+ * always), returns the previous text. omitDefaults: fields added after keys were first
+ * published appear only when not at their default (for any other field the "default"
+ * is undefined, as it always was).
+ */
+function keySegment(names: readonly FieldName[], omitDefaults: boolean): KeySegment {
+  const defaults = names.map((n) => ROUTING_DEFAULTS[n] ?? LATE_FIELD_DEFAULTS[n]);
+  const read = names.map((n) => `c[${JSON.stringify(n)}]`);
+  const piece = names.map((n, i) => {
+    const text = `${JSON.stringify(`;${n}=`)} + String(v${i})`;
+    return omitDefaults ? `(v${i} === d[${i}] ? "" : ${text})` : text;
+  });
+  const body = `let ${names.map((_, i) => `v${i}`).join(", ")}, t = null;
+return function segment(c) {
+  if (t !== null && ${read.map((r, i) => `${r} === v${i}`).join(" && ")}) return t;
+  ${read.map((r, i) => `v${i} = ${r};`).join(" ")}
+  return (t = ${piece.join(" + ")});
+};`;
+  return new Function("d", body)(defaults) as KeySegment;
 }
+
 /** Consecutive fields of one group form a segment (the registry lists each group contiguously). */
 const KEY_SEGMENTS: readonly KeySegment[] = (() => {
   const groups: FieldName[][] = [];
@@ -384,5 +380,5 @@ const KEY_SEGMENTS: readonly KeySegment[] = (() => {
     if (i === 0 || FIELDS[i - 1].group !== f.group) groups.push([]);
     groups[groups.length - 1].push(f.name);
   });
-  return groups.map((g) => new KeySegment(g, g.some((n) => n in ROUTING_DEFAULTS || n in LATE_FIELD_DEFAULTS)));
+  return groups.map((g) => keySegment(g, g.some((n) => n in ROUTING_DEFAULTS || n in LATE_FIELD_DEFAULTS)));
 })();
