@@ -182,14 +182,20 @@ export const ROUTING_DEFAULTS: Readonly<Record<string, unknown>> = {
   num_redundant_experts: 0, eplb_policy: "none", eplb_groups: 1, eplb_nodes: 1, eplb_plan_source: "same",
 };
 
+/** Model and chip ids already accepted (an id, once valid, stays valid: file entries are only ever added). */
+const validIds = { model: new Set<unknown>(), chip: new Set<unknown>() };
+
 function checkType(spec: FieldSpec, value: unknown): void {
   const { name, kind } = spec;
   if (kind === "string") {
+    const ids = name === "model" || name === "chip" ? validIds[name] : undefined;
+    if (ids?.has(value)) return;
     const fileEntry = typeof value === "string" && (name === "model" ? modelSpec(value) : name === "chip" ? chipSpec(value) : undefined);
     if (typeof value !== "string" || (spec.choices && !spec.choices.includes(value) && !fileEntry)) {
-      const files = name === "model" || name === "chip" ? `, or a NeuSim ${name} config file (.json)` : "";
+      const files = ids ? `, or a NeuSim ${name} config file (.json)` : "";
       throw new ConfigError(name, value, `must be one of ${(spec.choices ?? []).join(", ")}${files}`);
     }
+    ids?.add(value);
     return;
   }
   if (kind === "bool") {
@@ -213,20 +219,42 @@ function checkType(spec: FieldSpec, value: unknown): void {
  * Throws ConfigError on the first invalid field.
  */
 export function resolveConfig(input: ConfigInput): MoeConfig {
-  for (const key of Object.keys(input)) {
-    if (!FIELD_BY_NAME.has(key)) throw new ConfigError(key, input[key as FieldName], `unknown config field; known fields: ${FIELD_NAMES.join(", ")}`);
-  }
-  checkType(FIELD_BY_NAME.get("model")!, input.model ?? DEFAULT_MODEL);
-  checkType(FIELD_BY_NAME.get("chip")!, input.chip ?? DEFAULT_CHIP);
+  const given = givenFields(input);
+  checkType(MODEL_FIELD, input.model ?? DEFAULT_MODEL);
+  checkType(CHIP_FIELD, input.chip ?? DEFAULT_CHIP);
   const merged = mergeConfig(input);
   checkCatalogEntries(merged.model as string, merged.chip as string);
   // Defaults and catalog entries are valid (checked once); only given values and num_chips need a check.
-  for (const spec of FIELDS) {
+  for (let i = 0; i < given.length; i++) {
+    const spec = given[i];
     if (input[spec.name] !== undefined || spec.name === "num_chips") checkType(spec, merged[spec.name]);
   }
   const c = merged as unknown as MoeConfig;
   validateConfig(c, minChips(c));
   return c;
+}
+
+const MODEL_FIELD = FIELD_BY_NAME.get("model")!;
+const CHIP_FIELD = FIELD_BY_NAME.get("chip")!;
+
+/** The last input's keys and the fields to check for them: a sweep's inputs share one key list. */
+let lastKeys: readonly string[] = [];
+let lastGiven: readonly FieldSpec[] = [];
+
+/**
+ * The input's fields in registry order (the order errors are found in), plus num_chips;
+ * an unknown field is an error.
+ */
+function givenFields(input: ConfigInput): readonly FieldSpec[] {
+  const keys = Object.keys(input);
+  if (keys.length === lastKeys.length && keys.every((k, i) => k === lastKeys[i])) return lastGiven;
+  for (const key of keys) {
+    if (!FIELD_BY_NAME.has(key)) throw new ConfigError(key, input[key as FieldName], `unknown config field; known fields: ${FIELD_NAMES.join(", ")}`);
+  }
+  const named = new Set(keys);
+  lastGiven = FIELDS.filter((spec) => named.has(spec.name) || spec.name === "num_chips");
+  lastKeys = keys;
+  return lastGiven;
 }
 
 /** Catalog entries (built-in or from files) already checked against the field rules. */
