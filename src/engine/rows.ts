@@ -7,7 +7,7 @@ import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/
 import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
 import { ENERGY_COLUMNS, evaluateWithEnergy, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
-import { compileRowFormatter, csvLine, type RowFormatter } from "./row-format.js";
+import { compileRowWriter, csvLine, RowBytes, type RowWriter } from "./row-format.js";
 
 export { csvLine };
 
@@ -49,33 +49,6 @@ export interface ChunkResult {
   counts: ChunkCounts;
 }
 
-/**
- * Rows written as UTF-8 into one growing byte buffer as they are made: each row's
- * string dies young, and a chunk's rows are never one long string that survives
- * garbage collections. The buffer is moved, not copied, to the main thread.
- */
-class RowBytes {
-  buf: Buffer;
-  length = 0;
-
-  /** `reuse`: a buffer the main thread has written out and handed back (no new allocation per chunk). */
-  constructor(reuse?: ArrayBuffer) {
-    this.buf = reuse && reuse.byteLength > 0 ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(64 * 1024);
-  }
-
-  write(text: string): void {
-    this.reserve(text.length * 3); // UTF-8 needs at most 3 bytes per UTF-16 unit
-    this.length += this.buf.write(text, this.length, "utf8");
-  }
-
-  reserve(bytes: number): void {
-    if (this.length + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.length + bytes));
-    this.buf.copy(grown, 0, 0, this.length);
-    this.buf = grown;
-  }
-}
-
 /** CSV text of rows, byte-identical to csv-stringify's. */
 export function csvText(rows: readonly (readonly unknown[])[]): string {
   let out = "";
@@ -83,24 +56,24 @@ export function csvText(rows: readonly (readonly unknown[])[]): string {
   return out;
 }
 
-/** The row formatter for a plan's columns, compiled once per plan. */
-const formatters = new WeakMap<SweepPlan, RowFormatter>();
-function formatterFor(plan: SweepPlan): RowFormatter {
-  let f = formatters.get(plan);
+/** The row writer for a plan's columns, compiled once per plan. */
+const writers = new WeakMap<SweepPlan, RowWriter>();
+function writerFor(plan: SweepPlan): RowWriter {
+  let f = writers.get(plan);
   if (!f) {
     const fields = new Set<string>(plan.recordedFields);
     const energy = new Set<string>(ENERGY_COLUMNS);
-    f = compileRowFormatter(plan.columns.map((name) => ({
+    f = compileRowWriter(plan.columns.map((name) => ({
       name,
       source: name === "point_index" ? "index" : name === "config_key" ? "key" : fields.has(name) ? "config" : energy.has(name) ? "energy" : "outputs",
     })));
-    formatters.set(plan, f);
+    writers.set(plan, f);
   }
   return f;
 }
 
 export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse?: ArrayBuffer): ChunkResult {
-  const row = formatterFor(plan);
+  const writeRow = writerFor(plan);
   const wantsKey = plan.columns.includes("config_key");
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
   const rows = new RowBytes(reuse);
@@ -129,7 +102,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse
         }
         counts.out_of_memory++;
       }
-      rows.write(row(i, wantsKey ? configKey(config) : "", config, outputs, energy));
+      writeRow(rows, i, wantsKey ? configKey(config) : "", config, outputs, energy);
       counts.evaluated++;
     } catch (err) {
       if (err instanceof ConfigError) {
