@@ -49,4 +49,13 @@ describe("compiled row writer", () => {
       expect(rows.buf.subarray(0, rows.length).toString("utf8")).toBe(stringify([[0, config.s, outputs.n1, outputs.n2, outputs.n3]], CSV_OPTIONS));
     }
   });
+
+  fcTest.prop([fc.array(fc.oneof(fc.maxSafeInteger(), fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+    fc.integer({ min: 1, max: 2 ** 23 }).chain((k) => fc.constantFrom(k * 1e9 - 1, k * 1e9, k * 1e9 + 1).filter(Number.isSafeInteger))), { minLength: 1, maxLength: 50 })], { numRuns: 300 })(
+    "writes integers as String() does, across the 1e9 split", (ints) => {
+      const writeRow = compileRowWriter(ints.map((_, j) => ({ name: `n${j}`, source: "outputs" as const })));
+      const rows = new RowBytes();
+      writeRow(rows, 0, "", {}, Object.fromEntries(ints.map((v, j) => [`n${j}`, v])), undefined);
+      expect(rows.buf.subarray(0, rows.length).toString("utf8")).toBe(ints.map(String).join(",") + "\n");
+    });
 });
