@@ -1,13 +1,15 @@
 /**
  * A bounded map keyed by a short list of numbers (an operator group's shape, an
- * operator's cost inputs): one hash of the numbers' bits, entries compared number
- * by number, so a lookup builds no key string. Cleared whole when full, so
- * memory stays flat on any sweep.
+ * operator's cost inputs, a matmul's tile-search inputs): open addressing over flat
+ * typed arrays, so a lookup builds no key string and an insert allocates nothing
+ * but (rarely) a larger table. Cleared whole when full, so memory stays flat on
+ * any sweep; the table grows with use, to at most 4/3 of the bound's slots
+ * (rounded up to a power of two).
  */
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
 
-/** FNV-1a over the numbers' IEEE-754 bits (equal numbers, equal hash; -0 and 0 differ, harmlessly). */
+/** FNV-1a over the numbers' IEEE-754 bits (equal numbers, equal hash; -0 and 0 differ, harmlessly: a miss). */
 function hashOf(key: ArrayLike<number>, length: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < length; i++) {
@@ -15,12 +17,24 @@ function hashOf(key: ArrayLike<number>, length: number): number {
     h = Math.imul(h ^ words[0], 0x01000193);
     h = Math.imul(h ^ words[1], 0x01000193);
   }
-  // 30 bits: a small integer, which a Map hashes and stores without boxing.
-  return h & 0x3fffffff;
+  // Mix the high bits down: slots are taken from the low bits.
+  return (h ^ (h >>> 15)) | 0;
 }
 
+const FIRST_SLOTS = 1024;
+/** Keys are short (the longest, attention's group, has about 20 numbers). */
+const MAX_KEY_LENGTH = 255;
+
 export class NumberKeyMap<V> {
-  private readonly buckets = new Map<number, { key: Float64Array; value: V }[]>();
+  private slots = 0;
+  private mask = 0;
+  /** Numbers per key slot: the longest key seen so far. */
+  private width = 0;
+  private keys = new Float64Array(0);
+  /** A slot's key length; 0: empty (no key is empty). */
+  private lengths = new Uint8Array(0);
+  private hashes = new Int32Array(0);
+  private values: (V | undefined)[] = [];
   private entries = 0;
 
   constructor(private readonly bound: number) {}
@@ -31,29 +45,76 @@ export class NumberKeyMap<V> {
 
   /** `length`: how many leading numbers of `key` are the key (default: all). */
   get(key: ArrayLike<number>, length = key.length): V | undefined {
-    const bucket = this.buckets.get(hashOf(key, length));
-    if (!bucket) return undefined;
-    outer: for (const e of bucket) {
-      if (e.key.length !== length) continue;
-      for (let i = 0; i < length; i++) if (e.key[i] !== key[i]) continue outer;
-      return e.value;
-    }
-    return undefined;
+    if (this.entries === 0) return undefined;
+    const slot = this.find(key, length, hashOf(key, length));
+    return this.lengths[slot] === 0 ? undefined : this.values[slot];
   }
 
   set(key: ArrayLike<number>, value: V, length = key.length): void {
-    if (this.entries >= this.bound) this.clear();
+    if (length < 1 || length > MAX_KEY_LENGTH) throw new RangeError(`NumberKeyMap keys have 1 to ${MAX_KEY_LENGTH} numbers, not ${length}`);
+    if (length > this.width || 4 * (this.entries + 1) > 3 * this.slots) this.grow(Math.max(length, this.width));
     const h = hashOf(key, length);
-    let bucket = this.buckets.get(h);
-    if (!bucket) this.buckets.set(h, (bucket = []));
-    const copy = new Float64Array(length);
-    for (let i = 0; i < length; i++) copy[i] = key[i];
-    bucket.push({ key: copy, value });
-    this.entries++;
+    let slot = this.find(key, length, h);
+    if (this.lengths[slot] === 0) {
+      // A new key in a full map: start over.
+      if (this.entries >= this.bound) {
+        this.clear();
+        slot = this.find(key, length, h);
+      }
+      this.entries++;
+      this.lengths[slot] = length;
+      this.hashes[slot] = h;
+      const base = slot * this.width;
+      for (let i = 0; i < length; i++) this.keys[base + i] = key[i];
+    }
+    this.values[slot] = value;
   }
 
   clear(): void {
-    this.buckets.clear();
+    if (this.entries === 0) return;
+    this.lengths.fill(0);
+    this.values.fill(undefined);
     this.entries = 0;
+  }
+
+  /** The key's slot, or the empty slot where it would go (linear probing; the table is at most 3/4 full). */
+  private find(key: ArrayLike<number>, length: number, h: number): number {
+    const { lengths, hashes, keys, width, mask } = this;
+    let slot = h & mask;
+    for (;;) {
+      const n = lengths[slot];
+      if (n === 0) return slot;
+      if (n === length && hashes[slot] === h) {
+        const base = slot * width;
+        let i = 0;
+        while (i < length && keys[base + i] === key[i]) i++;
+        if (i === length) return slot;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** A larger table (or wider keys), the entries moved over. */
+  private grow(width: number): void {
+    const old = { keys: this.keys, lengths: this.lengths, hashes: this.hashes, values: this.values, width: this.width, slots: this.slots };
+    let slots = Math.max(FIRST_SLOTS, this.slots);
+    while (4 * (this.entries + 1) > 3 * slots) slots *= 2;
+    this.slots = slots;
+    this.mask = slots - 1;
+    this.width = width;
+    this.keys = new Float64Array(slots * width);
+    this.lengths = new Uint8Array(slots);
+    this.hashes = new Int32Array(slots);
+    this.values = new Array<V | undefined>(slots).fill(undefined);
+    for (let s = 0; s < old.slots; s++) {
+      const length = old.lengths[s];
+      if (length === 0) continue;
+      const key = old.keys.subarray(s * old.width, s * old.width + length);
+      const slot = this.find(key, length, old.hashes[s]);
+      this.lengths[slot] = length;
+      this.hashes[slot] = old.hashes[s];
+      this.keys.set(key, slot * width);
+      this.values[slot] = old.values[s];
+    }
   }
 }

@@ -26,21 +26,21 @@ export interface OpTiming {
 
 /**
  * Bound on memoized tile searches per chip, so memory stays flat on any sweep (about
- * 4 MB at the bound); large enough that a sweep whose inner axes are batch x seqlen
+ * 3 MB at the bound); large enough that a sweep whose inner axes are batch x seqlen
  * (thousands of shapes per outer point) still hits when the outer axes repeat them.
  */
 const TILE_MEMO_ENTRIES = 50_000;
 
-/** Bound on cached operator groups per chip (each about 200 bytes with its key). */
+/** Bound on cached operator groups per chip (each about 300 bytes: its sums, and a key slot as wide as the longest key). */
 const GROUP_CACHE_ENTRIES = 20_000;
 
 /** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
 const VU_ELEMS_PER_CYCLE = 8 * 128;
 
 export class TimingBackend {
-  /** Tile-search traffic per batch element, by m -> n -> (k, dtype sizes): the choice does not depend on the batch. */
-  private readonly tileMemo = new Map<number, Map<number, Map<number, number>>>();
-  private tileMemoEntries = 0;
+  /** Tile-search traffic per batch element, by (m, n, k and dtype sizes): the choice does not depend on the batch. */
+  private readonly tileMemo = new NumberKeyMap<number>(TILE_MEMO_ENTRIES);
+  private readonly tileKey = new Float64Array(3);
   private readonly vmemBwGBps: number;
   private readonly saBwGBps: number;
   private readonly vpuBwGBps: number;
@@ -181,20 +181,14 @@ export class TimingBackend {
     const vmemBytes = this.chip.vmem_size_MB * 1024 * 1024;
     if (total <= vmemBytes) return total;
     // Traffic is b x (traffic of one batch element), and the best tile does not depend on b.
-    let byN = this.tileMemo.get(m);
-    if (byN === undefined) this.tileMemo.set(m, (byN = new Map()));
-    let byK = byN.get(n);
-    if (byK === undefined) byN.set(n, (byK = new Map()));
-    const kKey = k * 64 + lhsBytes * 16 + rhsBytes * 4 + outBytes; // dtype sizes are 1, 2 or 4
-    let perBatch = byK.get(kKey);
+    const key = this.tileKey;
+    key[0] = m;
+    key[1] = n;
+    key[2] = k * 64 + lhsBytes * 16 + rhsBytes * 4 + outBytes; // dtype sizes are 1, 2 or 4
+    let perBatch = this.tileMemo.get(key);
     if (perBatch === undefined) {
       perBatch = bestTile({ b: 1, m, n, k, lhsBytes, rhsBytes, outBytes, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
-      if (++this.tileMemoEntries > TILE_MEMO_ENTRIES) {
-        this.tileMemo.clear();
-        this.tileMemoEntries = 1;
-        this.tileMemo.set(m, (byN = new Map([[n, (byK = new Map())]])));
-      }
-      byK.set(kKey, perBatch);
+      this.tileMemo.set(key, perBatch);
     }
     return b * perBatch;
   }
