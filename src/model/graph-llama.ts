@@ -108,7 +108,7 @@ export function emitDenseFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: Pha
 /** NeuSim's create_ffn for ffn_type "llama": gate, up, gate x up, down, with the TP collectives and the residual add. */
 function emitFfn(
   sink: OpSink, prefix: string, residual: string, rows: [number, number], M: number, Mt: number, Ft: number,
-  axes: number[], t: number, fs: number, c: MoeConfig, count: number,
+  axes: readonly number[], t: number, fs: number, c: MoeConfig, count: number,
 ): void {
   const [b, s] = rows;
   const at = (fusion: number, block: Block): OpContext => ({ count, block, fusion });

@@ -24,6 +24,13 @@ function neusimModelName(model: string): string {
   return model.replace(/^.*[\\/]/, "").replace(/\.json$/i, "");
 }
 
+/** The head of NeuSim's log line for a skipped configuration (dense or MoE validator); made only when a rule is broken. */
+function logHead(c: MoeConfig, moe: boolean): string {
+  const dp = c.data_parallelism_degree, tp = c.tensor_parallelism_degree, pp = c.pipeline_parallelism_degree;
+  const degrees = moe ? `dp${dp}-tp${tp}-pp${pp}-ep${c.expert_parallelism_degree}-dpdcn1-tpdcn1-ppdcn1-epdcn1` : `dp${dp}-tp${tp}-pp${pp}-dpdcn1-tpdcn1-ppdcn1`;
+  return `Skipping ${neusimModelName(c.model)} v${chipVersion(c.chip)} ${degrees}-bs${c.global_batch_size} since`;
+}
+
 /**
  * NeuSim's log line for the first rule a configuration breaks, or "" when run_sim
  * would simulate it. `footprintGiB` is the phase's memory footprint (NeuSim's GB).
@@ -33,28 +40,24 @@ export function neusimSkipReason(c: MoeConfig, footprintGiB: number): string {
   const ep = c.expert_parallelism_degree;
   const v = chipVersion(c.chip);
   const B = c.global_batch_size;
-  // The log line's head is made only for a configuration that breaks a rule.
-  const model = () => neusimModelName(c.model);
-  const head = () => `Skipping ${model()} v${v} dp${dp}-tp${tp}-pp${pp}-dpdcn1-tpdcn1-ppdcn1-bs${B} since`;
   // Dense rules first (validate_parallelism_config_llm), in NeuSim's order.
-  if (pp > c.num_layers) return `${head()} total PP=${pp} > number of layers = ${c.num_layers}`;
-  if ((v === "2" || v === "3") && dp > 1 && tp > 1 && pp > 1) return `${head()} TPUv2 and TPUv3 only support 2D torus`;
+  if (pp > c.num_layers) return `${logHead(c, false)} total PP=${pp} > number of layers = ${c.num_layers}`;
+  if ((v === "2" || v === "3") && dp > 1 && tp > 1 && pp > 1) return `${logHead(c, false)} TPUv2 and TPUv3 only support 2D torus`;
   const pod = dp * tp * pp;
-  if ((v === "2" || v === "5e" || v === "6e") && pod > 256) return `${head()} TPUv2/v5e/v6e Pod has a max of 256 chips`;
-  if (v === "3" && pod > 1024) return `${head()} TPUv3 Pod has a max of 512 chips`;
-  if (v === "4" && pod > 4096) return `${head()} TPUv4 Pod has a max of 4096 chips`;
-  if (v === "5p" && pod > 6144) return `${head()} TPUv5p Pod has a max of 6144 chips`;
-  if (v === "6p" && pod > 8192) return `${head()} TPUv6p Pod has a max of 8192 chips`;
-  if (dp * pp > B) return `${head()} dp * dp_dcn * pp * pp_dcn > global batch size`;
+  if ((v === "2" || v === "5e" || v === "6e") && pod > 256) return `${logHead(c, false)} TPUv2/v5e/v6e Pod has a max of 256 chips`;
+  if (v === "3" && pod > 1024) return `${logHead(c, false)} TPUv3 Pod has a max of 512 chips`;
+  if (v === "4" && pod > 4096) return `${logHead(c, false)} TPUv4 Pod has a max of 4096 chips`;
+  if (v === "5p" && pod > 6144) return `${logHead(c, false)} TPUv5p Pod has a max of 6144 chips`;
+  if (v === "6p" && pod > 8192) return `${logHead(c, false)} TPUv6p Pod has a max of 8192 chips`;
+  if (dp * pp > B) return `${logHead(c, false)} dp * dp_dcn * pp * pp_dcn > global batch size`;
   if (footprintGiB > c.hbm_size_GB * NEUSIM_OOM_FACTOR) {
-    return `${head()} it is OOM. Mem footprint = ${pyFixed(footprintGiB, 2)} GB, HBM size = ${c.hbm_size_GB} GB, oom_factor = ${NEUSIM_OOM_FACTOR}`;
+    return `${logHead(c, false)} it is OOM. Mem footprint = ${pyFixed(footprintGiB, 2)} GB, HBM size = ${c.hbm_size_GB} GB, oom_factor = ${NEUSIM_OOM_FACTOR}`;
   }
   if (c.ffn_type === "llama") return ""; // a dense model: validate_parallelism_config_llm only
   // Then the MoE rules (validate_parallelism_config_llm_moe).
-  const moeHead = () => `Skipping ${model()} v${v} dp${dp}-tp${tp}-pp${pp}-ep${ep}-dpdcn1-tpdcn1-ppdcn1-epdcn1-bs${B} since`;
-  if (ep > dp * tp) return `${moeHead()} ep > dp * tp`;
-  if (dpTpAxes(c) === 1 && ep !== dp && ep !== tp) return `${moeHead()} ep must be either dp or tp when we only have one axis for dp+tp`;
-  if (c.num_routed_experts < ep) return `${moeHead()} num_routed_experts < ep`;
+  if (ep > dp * tp) return `${logHead(c, true)} ep > dp * tp`;
+  if (dpTpAxes(c) === 1 && ep !== dp && ep !== tp) return `${logHead(c, true)} ep must be either dp or tp when we only have one axis for dp+tp`;
+  if (c.num_routed_experts < ep) return `${logHead(c, true)} num_routed_experts < ep`;
   return "";
 }
 

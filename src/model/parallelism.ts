@@ -18,7 +18,16 @@ export function primeFactors(n: number): number[] {
  * Split a degree over n axes, as square as possible: smallest primes first,
  * remaining factors multiplied into the smallest axis.
  */
-export function splitParallelismDegree(degree: number, nAxes: number): number[] {
+export function splitParallelismDegree(degree: number, nAxes: number): readonly number[] {
+  // Memoized: every point of a sweep asks for the same few splits. Degrees are at most 2^20.
+  const key = degree * 8 + nAxes;
+  let axes = splits.get(key);
+  if (axes === undefined) splits.set(key, (axes = Object.freeze(splitDegree(degree, nAxes))));
+  return axes;
+}
+const splits = new Map<number, readonly number[]>();
+
+function splitDegree(degree: number, nAxes: number): number[] {
   if (nAxes === 1) return [degree];
   const fs = primeFactors(degree);
   const axes = fs.slice(0, nAxes);
@@ -32,6 +41,15 @@ export function splitParallelismDegree(degree: number, nAxes: number): number[] 
 
 /** Bisection bandwidth per chip of the pod's torus (GB/s). */
 export function bisectionBwPerChipGBps(numChips: number, iciBwGBps: number, topology: string): number {
+  if (numChips === lastBisection.numChips && iciBwGBps === lastBisection.iciBwGBps && topology === lastBisection.topology) return lastBisection.GBps;
+  const GBps = bisectionOf(numChips, iciBwGBps, topology);
+  lastBisection = { numChips, iciBwGBps, topology, GBps };
+  return GBps;
+}
+/** The last answer: a sweep asks for one pod's bisection at every point. */
+let lastBisection = { numChips: 0, iciBwGBps: 0, topology: "", GBps: 0 };
+
+function bisectionOf(numChips: number, iciBwGBps: number, topology: string): number {
   const dims = splitParallelismDegree(numChips, topology === "TORUS_2D" ? 2 : 3);
   if (dims.length === 1) return iciBwGBps / numChips;
   const sorted = [...dims].sort((a, b) => a - b).slice(0, -1);
@@ -43,9 +61,9 @@ export interface Parallelism {
   /** Requests per chip: the pipeline microbatch ceil(batch / pp), split over dp. */
   localBatch: number;
   layersPerStage: number;
-  tensorParallelAxes: number[];
+  tensorParallelAxes: readonly number[];
   expertTensorParallelism: number;
-  expertTensorParallelAxes: number[];
+  expertTensorParallelAxes: readonly number[];
   /** 0 when EP = 1. */
   bisectionGBps: number;
 }
