@@ -22,7 +22,7 @@ export function splitParallelismDegree(degree: number, nAxes: number): readonly 
   // Memoized: every point of a sweep asks for the same few splits. Degrees are at most 2^20.
   const key = degree * 8 + nAxes;
   let axes = splits.get(key);
-  if (axes === undefined) splits.set(key, (axes = Object.freeze(splitDegree(degree, nAxes))));
+  if (axes === undefined) splits.set(key, (axes = splitDegree(degree, nAxes))); // shared: readonly by type (a frozen array would slow spreads)
   return axes;
 }
 const splits = new Map<number, readonly number[]>();
