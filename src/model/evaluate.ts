@@ -78,10 +78,17 @@ export function evaluateOutputs(config: MoeConfig): Outputs {
   const par = deriveParallelism(config);
   const ph = phaseShape(config, par);
   const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
-  const timer = new BlockTimer(backendFor(config));
-  emitPhase(timer, config, par, ph, imbalance);
-  return summarize(config, par, ph, imbalance, timer.sums);
+  // One timer serves point after point (taken while in use, so a nested call would make its own).
+  const timer = (spareTimer ?? new BlockTimer(backendFor(config))).reset(backendFor(config));
+  spareTimer = null;
+  try {
+    emitPhase(timer, config, par, ph, imbalance);
+    return summarize(config, par, ph, imbalance, timer.sums);
+  } finally {
+    spareTimer = timer;
+  }
 }
+let spareTimer: BlockTimer | null = null;
 
 /**
  * The outputs and the phase's energy (and, with `withMoe`, its MoE-layer operators' alone), for

@@ -40,6 +40,14 @@ export class PhaseSums {
     this.byBlock[blockIndex(block)] += t;
   }
 
+  /** Back to zero, to time another phase (a sweep reuses one PhaseSums). */
+  reset(): void {
+    this.byBlock.fill(0);
+    this.stageNs = 0;
+    this.pipelineNs = 0;
+    this.open = null;
+  }
+
   beginGroup(): void {
     this.open = new Float64Array(BLOCKS.length + 2);
   }
@@ -61,7 +69,14 @@ export class PhaseSums {
 
 export class BlockTimer implements OpSink {
   readonly sums = new PhaseSums();
-  constructor(private readonly backend: TimingBackend) {}
+  constructor(private backend: TimingBackend) {}
+
+  /** Time another phase, perhaps on another chip: a sweep reuses one timer rather than allocate one per point. */
+  reset(backend: TimingBackend): this {
+    this.backend = backend;
+    this.sums.reset();
+    return this;
+  }
 
   einsum(_d: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void {
     const axes = einsumAxes(eq);
