@@ -10,7 +10,7 @@ const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
 
 /** FNV-1a over the numbers' IEEE-754 bits (equal numbers, equal hash; -0 and 0 differ, harmlessly: a miss). */
-function hashOf(key: ArrayLike<number>, length: number): number {
+export function hashNumbers(key: ArrayLike<number>, length: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < length; i++) {
     scratch[0] = key[i];
@@ -46,14 +46,14 @@ export class NumberKeyMap<V> {
   /** `length`: how many leading numbers of `key` are the key (default: all). */
   get(key: ArrayLike<number>, length = key.length): V | undefined {
     if (this.entries === 0) return undefined;
-    const slot = this.find(key, length, hashOf(key, length));
+    const slot = this.find(key, length, hashNumbers(key, length));
     return this.lengths[slot] === 0 ? undefined : this.values[slot];
   }
 
   set(key: ArrayLike<number>, value: V, length = key.length): void {
     if (length < 1 || length > MAX_KEY_LENGTH) throw new RangeError(`NumberKeyMap keys have 1 to ${MAX_KEY_LENGTH} numbers, not ${length}`);
     if (length > this.width || 4 * (this.entries + 1) > 3 * this.slots) this.grow(Math.max(length, this.width));
-    const h = hashOf(key, length);
+    const h = hashNumbers(key, length);
     let slot = this.find(key, length, h);
     if (this.lengths[slot] === 0) {
       // A new key in a full map: start over.

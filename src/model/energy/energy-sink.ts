@@ -141,7 +141,7 @@ export class EnergySink implements OpSink {
     const records: EnergyRecord[] = (this.recording = []);
     emit();
     this.recording = undefined;
-    const times = sums.endGroup();
+    const times = sums.endGroup().slice();
     this.backend.cacheGroup(key, times);
     this.cache.set(key, { times, records });
   }

@@ -6,7 +6,7 @@
  * everything else costs less to compute than to look up.
  */
 import type { Op, OpClass, OpCost } from "../ops/op.js";
-import { NumberKeyMap } from "../number-key-map.js";
+import { hashNumbers, NumberKeyMap } from "../number-key-map.js";
 import { CHIP_PARAM_NAMES, chipParamsKey, type ChipParams } from "./chip-params.js";
 import { bestTile } from "./tile-search.js";
 
@@ -34,6 +34,9 @@ const TILE_MEMO_ENTRIES = 50_000;
 /** Bound on cached operator groups per chip (each about 300 bytes: its sums, and a key slot as wide as the longest key). */
 const GROUP_CACHE_ENTRIES = 20_000;
 
+/** Slots of the seen-once filter in front of the group cache (64 kB). */
+const SEEN_GROUP_SLOTS = 1 << 14;
+
 /** Elements one vector unit processes per cycle (8 sublanes x 128 lanes). */
 const VU_ELEMS_PER_CYCLE = 8 * 128;
 
@@ -51,6 +54,22 @@ export class TimingBackend {
 
   cacheGroup(key: readonly number[], sums: Float64Array): void {
     this.groupCache.set(key, sums);
+  }
+
+  /**
+   * Hashes of group keys seen once: a group is cached the second time it is timed, so a
+   * sweep whose groups never repeat (new shapes at every point) allocates nothing for them.
+   * A collision only caches a group early; a cached group replays the same doubles.
+   */
+  private readonly seenGroups = new Int32Array(SEEN_GROUP_SLOTS);
+
+  /** Whether a timed group should be cached: true from its second timing on. */
+  admitGroup(key: readonly number[]): boolean {
+    const h = hashNumbers(key, key.length);
+    const slot = h & (SEEN_GROUP_SLOTS - 1);
+    if (this.seenGroups[slot] === h) return true;
+    this.seenGroups[slot] = h;
+    return false;
   }
 
   constructor(readonly chip: ChipParams) {

@@ -26,6 +26,8 @@ export class PhaseSums {
   stageNs = 0;
   pipelineNs = 0;
   private open: Float64Array | null = null;
+  /** The open group's sums: one array reused group after group (a cache keeps a copy). */
+  private readonly groupScratch = new Float64Array(BLOCKS.length + 2);
 
   add(block: Block, execNs: number, count: number): void {
     const t = execNs * count;
@@ -49,10 +51,10 @@ export class PhaseSums {
   }
 
   beginGroup(): void {
-    this.open = new Float64Array(BLOCKS.length + 2);
+    this.open = this.groupScratch.fill(0);
   }
 
-  /** Close the group, add it in, and return its sums (to cache). */
+  /** Close the group, add it in, and return its sums: valid until the next group begins (copy to keep them). */
   endGroup(): Float64Array {
     const g = this.open!;
     this.open = null;
@@ -107,6 +109,7 @@ export class BlockTimer implements OpSink {
     }
     this.sums.beginGroup();
     emit();
-    this.backend.cacheGroup(key, this.sums.endGroup());
+    const sums = this.sums.endGroup();
+    if (this.backend.admitGroup(key)) this.backend.cacheGroup(key, sums.slice());
   }
 }
