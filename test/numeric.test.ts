@@ -16,3 +16,14 @@ fcTest.prop([fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: 
   const tie = Math.abs(scaled % 1) === 0.5 && Number.isFinite(scaled);
   if (!tie) expect(pyFixed(x, d)).toBe(x.toFixed(d));
 });
+
+fcTest.prop([fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 0, max: 4 }), fc.boolean()])("rounds every exact tie (x = odd / 2^(d+1)) to even", (k, d, negative) => {
+  const m = 2 * k + 1; // x x 10^d = m x 5^d / 2, an odd number over two: a tie
+  const x = (negative ? -m : m) / 2 ** (d + 1);
+  const twice = BigInt(m) * 5n ** BigInt(d);
+  let q = (twice - 1n) / 2n;
+  if (q % 2n === 1n) q += 1n;
+  const digits = q.toString().padStart(d + 1, "0");
+  const text = d > 0 ? `${digits.slice(0, -d)}.${digits.slice(-d)}` : digits;
+  expect(pyFixed(x, d)).toBe(negative ? `-${text}` : text);
+});

@@ -34,6 +34,9 @@ export function product(xs: readonly number[]): number {
 export function pyFixed(x: number, digits: number): string {
   const plain = x.toFixed(digits);
   if (!Number.isFinite(x) || x === 0) return plain;
+  // A tie is x = (2q + 1) / (2^(d+1) 5^d) exactly, a double only when x x 2^(d+1) is an integer
+  // (a power-of-two scaling: exact). Nearly every x fails this cheap test.
+  if (!Number.isInteger(x * 2 ** (digits + 1))) return plain;
   // x = mantissa x 2^exponent exactly; a tie when x * 10^digits has fractional part exactly 1/2.
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(x));
