@@ -143,9 +143,35 @@ class CellCache {
   }
 }
 
+const bits = new Float64Array(1);
+const bitWords = new Uint32Array(bits.buffer);
+const NUMBER_TEXT_SLOTS = 1024;
+
+/**
+ * A column's recent non-integer numbers and their text (String() is the costly part of a
+ * row): direct-mapped by the double's bits. A sweep's fast axes bring the same values
+ * back every few hundred rows (a skew that depends only on f, W and EP, say).
+ */
+class NumberTexts {
+  private readonly keys = new Float64Array(NUMBER_TEXT_SLOTS).fill(NaN); // NaN matches nothing
+  private readonly texts = new Array<string>(NUMBER_TEXT_SLOTS).fill("");
+
+  /** String(x): always ASCII. */
+  text(x: number): string {
+    bits[0] = x;
+    const slot = (Math.imul(bitWords[0] ^ Math.imul(bitWords[1], 0x9e3779b1), 0x85ebca6b) >>> 22) & (NUMBER_TEXT_SLOTS - 1);
+    if (this.keys[slot] === x) return this.texts[slot];
+    const t = String(x);
+    this.keys[slot] = x;
+    this.texts[slot] = t;
+    return t;
+  }
+}
+
 /** Compile a row writer for these columns. */
 export function compileRowWriter(columns: readonly { name: string; source: ColumnSource }[]): RowWriter {
   const caches = columns.map(() => new CellCache());
+  const numbers = columns.map(() => new NumberTexts());
   const cells = columns.map(({ name, source }, i) => {
     const sep = i > 0 ? `r.byte(${COMMA});\n` : "";
     if (source === "index") return `${sep}r.int(i);`;
@@ -153,7 +179,7 @@ export function compileRowWriter(columns: readonly { name: string; source: Colum
     const read = `${source === "config" ? "c" : source === "outputs" ? "o" : "e"}[${JSON.stringify(name)}]`;
     const value = source === "energy" ? `(e === undefined ? undefined : ${read})` : read;
     return `${sep}x = ${value};
-if (typeof x === "number" && Number.isSafeInteger(x)) r.int(x);
+if (typeof x === "number") { if (Number.isSafeInteger(x)) r.int(x); else r.text(numbers[${i}].text(x), true); }
 else if (x !== undefined && x !== null) { const cc = caches[${i}]; if (x !== cc.value) cc.set(x); r.text(cc.text, cc.ascii); }`;
   });
   const body = `return function row(r, i, k, c, o, e) {
@@ -163,5 +189,5 @@ else if (x !== undefined && x !== null) { const cc = caches[${i}]; if (x !== cc.
   ${cells.join("\n")}
   r.byte(${NEWLINE});
 };`;
-  return new Function("caches", body)(caches) as RowWriter;
+  return new Function("caches", "numbers", body)(caches, numbers) as RowWriter;
 }
