@@ -58,4 +58,17 @@ describe("compiled row writer", () => {
       writeRow(rows, 0, "", {}, Object.fromEntries(ints.map((v, j) => [`n${j}`, v])), undefined);
       expect(rows.buf.subarray(0, rows.length).toString("utf8")).toBe(ints.map(String).join(",") + "\n");
     });
+
+  fcTest.prop([fc.array(fc.double({ noNaN: true }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 2000, max: 4000 })], { numRuns: 20 })(
+    "writes thousands of distinct and returning non-integers right (more than a column's number memo holds)", (seeds, rowsCount) => {
+      const writeRow = compileRowWriter([{ name: "x", source: "outputs" }]);
+      const rows = new RowBytes();
+      let expectedText = "";
+      for (let r = 0; r < rowsCount; r++) {
+        const x = r % 3 === 0 ? seeds[r % seeds.length] : r / 7 + 0.1; // old values come back among new ones
+        writeRow(rows, r, "", {}, { x }, undefined);
+        expectedText += stringify([[x]], CSV_OPTIONS);
+      }
+      expect(rows.buf.subarray(0, rows.length).toString("utf8")).toBe(expectedText);
+    });
 });
