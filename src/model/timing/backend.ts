@@ -257,9 +257,12 @@ const backends = new Map<string, TimingBackend>();
 /** The last backend handed out: a sweep's consecutive points usually share the chip. */
 let last: TimingBackend | undefined;
 
+/** Every chip parameter equal: compiled to direct field reads (this runs once or twice per point). */
+const sameChipParams = new Function("a", "b", `return ${CHIP_PARAM_NAMES.map((n) => `a.${n} === b.${n}`).join(" && ")};`) as (a: ChipParams, b: ChipParams) => boolean;
+
 /** One backend (and memo) per distinct set of chip parameters. */
 export function backendFor(chip: ChipParams): TimingBackend {
-  if (last && CHIP_PARAM_NAMES.every((n) => last!.chip[n] === chip[n])) return last;
+  if (last && sameChipParams(last.chip, chip)) return last;
   last = backendForKey(chip);
   return last;
 }
