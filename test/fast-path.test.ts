@@ -5,7 +5,7 @@
  * overrides (so a cache key that missed a field would show), and long prompts.
  */
 import { expect, it } from "vitest";
-import { backendFor } from "../src/model/timing/backend.js";
+import { backendCount, backendFor } from "../src/model/timing/backend.js";
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { evaluate, evaluateOutputs } from "../src/model/evaluate.js";
 import { ConfigError, resolveConfig } from "../src/model/config.js";
@@ -75,4 +75,16 @@ it("caches an operator group the second time it is timed, and replays it from th
   expect(cached).toBeGreaterThanOrEqual(3); // attention, router, expert FFNs
   expect(evaluateOutputs(config)).toEqual(first);
   expect(cache.size - before).toBe(cached); // replayed, nothing new
+});
+
+it("keeps at most four chips' caches: a sweep over many chip variants stays within a worker's memory", () => {
+  const first = resolveConfig({ chip: "tpuv5p", num_chips: 8, tensor_parallelism_degree: 8, hbm_bw_GBps: 1001 });
+  const outputs = evaluateOutputs(first);
+  const firstBackend = backendFor(first);
+  for (let v = 0; v < 10; v++) {
+    evaluateOutputs(resolveConfig({ chip: "tpuv5p", num_chips: 8, tensor_parallelism_degree: 8, hbm_bw_GBps: 1100 + v }));
+    expect(backendCount()).toBeLessThanOrEqual(4);
+  }
+  expect(backendFor(first)).not.toBe(firstBackend); // evicted, made anew
+  expect(evaluateOutputs(first)).toEqual(outputs);
 });

@@ -31,8 +31,11 @@ export interface OpTiming {
  */
 const TILE_MEMO_ENTRIES = 50_000;
 
-/** Bound on cached operator groups per chip (each about 300 bytes: its sums, and a key slot as wide as the longest key). */
-const GROUP_CACHE_ENTRIES = 20_000;
+/**
+ * Bound on cached operator groups per chip (each about 300 bytes: its sums, and a key slot as
+ * wide as the longest key). Only groups seen twice are cached, so few need room.
+ */
+const GROUP_CACHE_ENTRIES = 8_192;
 
 /** Slots of the seen-once filter in front of the group cache (64 kB). */
 const SEEN_GROUP_SLOTS = 1 << 14;
@@ -254,6 +257,13 @@ export class TimingBackend {
 
 const backends = new Map<string, TimingBackend>();
 
+/**
+ * Backends kept at once. Each holds caches of up to about 12 MB, so a sweep over
+ * many chip variants (an hbm_bw_GBps axis of 60 values, say) would otherwise keep
+ * them all and run a worker out of memory; the least recently created goes first.
+ */
+const MAX_BACKENDS = 4;
+
 /** The last backend handed out: a sweep's consecutive points usually share the chip. */
 let last: TimingBackend | undefined;
 
@@ -267,11 +277,16 @@ export function backendFor(chip: ChipParams): TimingBackend {
   return last;
 }
 
+/** Backends alive now (at most MAX_BACKENDS). */
+export function backendCount(): number {
+  return backends.size;
+}
+
 function backendForKey(chip: ChipParams): TimingBackend {
   const key = chipParamsKey(chip);
   let be = backends.get(key);
   if (!be) {
-    if (backends.size > 256) backends.clear();
+    if (backends.size >= MAX_BACKENDS) backends.delete(backends.keys().next().value!);
     be = new TimingBackend(chip);
     backends.set(key, be);
   }
