@@ -5,7 +5,9 @@
  * over random points of every catalog model and chip and all power-gating
  * settings, evaluated twice so the second pass replays cached groups.
  */
-import { expect } from "vitest";
+import { expect, it } from "vitest";
+import { energySettingCount } from "../src/model/energy/energy-sink.js";
+import { backendFor } from "../src/model/timing/backend.js";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { evaluateResolved } from "../src/model/evaluate.js";
 import { evaluateWithEnergy, ENERGY_COLUMNS } from "../src/model/energy/energy-columns.js";
@@ -61,4 +63,16 @@ fcTest.prop([point], { numRuns: 300 })("every energy column equals the operator-
     expect(got.outputs).toEqual(ev.outputs);
     for (const c of ENERGY_COLUMNS) expect(got.energy[c], `${c} pass ${pass}`).toBe(expected[c]);
   }
+});
+
+it("keeps the energy caches of at most four settings per chip: a sweep over many ICI bandwidths stays within a worker's memory", () => {
+  const base = { chip: "tpuv5p", num_chips: 8, tensor_parallelism_degree: 8, expert_parallelism_degree: 8, global_batch_size: 2 } as const;
+  const first = resolveConfig({ ...base, ici_bw_GBps: 51 });
+  const expected = evaluateWithEnergy(first, true);
+  for (let v = 0; v < 10; v++) {
+    evaluateWithEnergy(resolveConfig({ ...base, ici_bw_GBps: 60 + v }), true);
+    expect(energySettingCount(backendFor(first))).toBeLessThanOrEqual(4);
+  }
+  expect(energySettingCount(backendFor(first))).toBe(4);
+  expect(evaluateWithEnergy(first, true)).toEqual(expected); // its caches were dropped and made anew
 });

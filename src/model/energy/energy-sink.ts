@@ -28,6 +28,8 @@ export interface EnergyRecord {
 /** Bounds on cached groups' records (a few KB each) and single operators' energies per timing backend: memory stays flat on any sweep. */
 const ENERGY_GROUP_ENTRIES = 5_000;
 const ENERGY_OP_ENTRIES = 20_000;
+/** Energy settings (chip id, power gating, ICI bandwidth) whose caches are kept per timing backend. */
+const MAX_SETTINGS = 4;
 /** A group's time sums (as BlockTimer caches them) and its operators' records. */
 interface CachedGroup { times: Float64Array; records: EnergyRecord[] }
 interface Caches { groups: NumberKeyMap<CachedGroup>; ops: NumberKeyMap<OpEnergy> }
@@ -61,11 +63,18 @@ function cachesFor(backend: TimingBackend, config: MoeConfig): Caches {
   const setting = `${chip}|${pg}|${ici}`;
   let caches = bySetting.get(setting);
   if (!caches) {
-    if (bySetting.size >= 64) bySetting.clear();
+    // Few settings at once: each may hold up to ENERGY_GROUP_ENTRIES groups of a few KB (a sweep over
+    // 60 ICI bandwidths would otherwise keep them all); the oldest goes first.
+    if (bySetting.size >= MAX_SETTINGS) bySetting.delete(bySetting.keys().next().value!);
     bySetting.set(setting, (caches = { groups: new NumberKeyMap(ENERGY_GROUP_ENTRIES), ops: new NumberKeyMap(ENERGY_OP_ENTRIES) }));
   }
   last = { backend, chip, pg, ici, caches };
   return caches;
+}
+
+/** Energy settings whose caches a backend keeps now (at most MAX_SETTINGS). */
+export function energySettingCount(backend: TimingBackend): number {
+  return backendCaches.get(backend)?.size ?? 0;
 }
 
 export class EnergySink implements OpSink {
