@@ -150,8 +150,12 @@ export class EnergySink implements OpSink {
     const records: EnergyRecord[] = (this.recording = []);
     emit();
     this.recording = undefined;
-    const times = sums.endGroup().slice();
-    this.backend.cacheGroup(key, times);
-    this.cache.set(key, { times, records });
+    const times = sums.endGroup();
+    // Cached from its second emission on, as the timer caches groups: a group that never comes back costs no memory.
+    if (this.backend.admitGroup(key)) {
+      const kept = times.slice();
+      this.backend.cacheGroup(key, kept);
+      this.cache.set(key, { times: kept, records });
+    }
   }
 }
