@@ -315,13 +315,44 @@ function templateFor(model: ModelSpec | undefined, chip: ChipSpec | undefined): 
 }
 
 /**
- * One object literal with every field in FIELDS order (a point's value, else the template's):
- * every config has the same shape, so the model reads its fields at full speed, and building
- * it copies no spread of ~80 properties.
+ * One object literal with every field in FIELDS order, from the template: every config has
+ * the same shape, so the model reads its fields at full speed, and building it copies no
+ * spread of ~80 properties. The point's own values are then stored over it, reading only the
+ * input's own keys (an input made by a spread can be a dictionary, slow to ask for the
+ * ~70 fields it does not have).
  */
-const buildMerged = new Function("t", "i", "model", "chip",
-  `return { ${FIELDS.map((f) => f.name === "model" || f.name === "chip" ? `${f.name}: ${f.name}` : `${f.name}: i.${f.name} !== undefined ? i.${f.name} : t.${f.name}`).join(", ")} };`,
-) as (t: Record<string, unknown>, i: Record<string, unknown>, model: unknown, chip: unknown) => Record<string, unknown>;
+const cloneTemplate = new Function("t", "model", "chip",
+  `return { ${FIELDS.map((f) => f.name === "model" || f.name === "chip" ? `${f.name}: ${f.name}` : `${f.name}: t.${f.name}`).join(", ")} };`,
+) as (t: Record<string, unknown>, model: unknown, chip: unknown) => Record<string, unknown>;
+
+function buildMerged(t: Record<string, unknown>, input: Record<string, unknown>, model: unknown, chip: unknown): Record<string, unknown> {
+  const merged = cloneTemplate(t, model, chip);
+  storeFor(Object.keys(input))(merged, input);
+  return merged;
+}
+
+type StoreGiven = (merged: Record<string, unknown>, input: Record<string, unknown>) => void;
+
+/** Stores of the input's given fields over the template's, compiled per key list (a sweep's inputs share one). */
+const stores = new Map<string, StoreGiven>();
+let lastStoreKeys: readonly string[] = [];
+let lastStore: StoreGiven = () => {};
+
+function storeFor(keys: readonly string[]): StoreGiven {
+  if (keys.length === lastStoreKeys.length && keys.every((k, i) => k === lastStoreKeys[i])) return lastStore;
+  const id = keys.join("\0");
+  let store = stores.get(id);
+  if (!store) {
+    // Unknown names are skipped: resolveConfig refuses them first; filters ignore them.
+    const names = keys.filter((k) => k !== "model" && k !== "chip" && FIELD_BY_NAME.has(k)).map((k) => JSON.stringify(k));
+    store = new Function("m", "i", `let v;\n${names.map((n) => `v = i[${n}]; if (v !== undefined) m[${n}] = v;`).join("\n")}`) as StoreGiven;
+    if (stores.size >= 256) stores.clear();
+    stores.set(id, store);
+  }
+  lastStoreKeys = keys;
+  lastStore = store;
+  return store;
+}
 
 /** Cross-field rules. E and K are checked before anything divides by them. */
 function validateConfig(c: MoeConfig, minChips: number): void {

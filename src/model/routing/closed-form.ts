@@ -40,15 +40,23 @@ export function expectedMaxBinomial(T: number, p: number, n: number): number {
   const lo = Math.max(0, Math.floor(mean - 12 * sd - 2));
   const hi = Math.min(T - 1, Math.ceil(mean + 12 * sd + 10 + Math.sqrt(2 * Math.log(Math.max(n, 2))) * sd));
   const logP = Math.log(p), logQ = Math.log1p(-p), lgT1 = logFactorial(T);
-  const pmf = (x: number) => Math.exp(lgT1 - logFactorial(x) - logFactorial(T - x) + x * logP + (T - x) * logQ);
   let F = 0;
-  if (lo <= 200) for (let x = 0; x < lo; x++) F += pmf(x); // the lower tail, where it is not negligible
+  if (lo <= 200) for (let x = 0; x < lo; x++) F += binomialPmf(lgT1, T, x, logP, logQ); // the lower tail, where it is not negligible
+  // Shortcuts that keep every double: while F < 2^(-56/n), F^n < 2^-55 and 1 - F^n is exactly 1;
+  // once F is exactly 1 it stays 1 (F is capped there), and every later term is exactly 0.
+  const negligible = Math.pow(2, -56 / n);
   let sum = lo;
   for (let x = lo; x <= hi; x++) {
-    F = Math.min(1, F + pmf(x));
-    sum += 1 - Math.pow(F, n);
+    F = Math.min(1, F + binomialPmf(lgT1, T, x, logP, logQ));
+    if (F === 1) break;
+    sum += F < negligible ? 1 : 1 - Math.pow(F, n);
   }
   return sum;
+}
+
+/** Binomial(T, p) at x, from logs (lgT1 = log T!). */
+function binomialPmf(lgT1: number, T: number, x: number, logP: number, logQ: number): number {
+  return Math.exp(lgT1 - logFactorial(x) - logFactorial(T - x) + x * logP + (T - x) * logQ);
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
