@@ -120,16 +120,18 @@ async function throughput(label: string, spec: ResolvedSpec, points: number, wor
 
 /**
  * Routing models: a worst-case point (closed form) against sampled models, each
- * point with a new seed so nothing is cached: cost per sample and per token-pick.
+ * point with a new seed and prompt length so nothing is cached (the closed form
+ * is cached on E, K, EP and T): cost per sample and per token-pick.
  */
 function routingCost(): void {
   const base = { model: "deepseekv3-671b", chip: "tpuv5p", num_chips: 32, tensor_parallelism_degree: 32, expert_parallelism_degree: 32, global_batch_size: 8, input_seqlen: 512, phase: "prefill" } as const;
+  let seqlen = 512;
   const time = (extra: Record<string, unknown>, n: number) => {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) evaluateOutputs(resolveConfig({ ...base, ...extra, routing_seed: i, input_seqlen: 512 + (i % 7) }));
+    for (let i = 0; i < n; i++) evaluateOutputs(resolveConfig({ ...base, ...extra, routing_seed: i, input_seqlen: seqlen++ }));
     return ((performance.now() - t0) * 1000) / n;
   };
-  time({}, 200); // warm the shapes
+  time({}, 200); // warm the code
   const worst = time({}, 2000);
   console.log(`\nrouting (T = 4096 tokens, K = 8, E = 256, EP = 32), us per point, uncached:`);
   console.log(`  worst_case (closed form): ${worst.toFixed(1)} us`);

@@ -7,6 +7,7 @@
  * and the worst-case equivalents f_eq, s_eq, W_eq. Pure; results are cached per
  * (load model, parameters, T, placement) so a sweep over f, W or EP pays once.
  */
+import { NumberKeyMap } from "../number-key-map.js";
 import { robustCeil, snapToInteger } from "../numeric.js";
 import { computeImbalance, expertsOnBusiestDevice, type Imbalance, type ImbalanceInput } from "../imbalance.js";
 import { eplbShapeError, rebalanceExperts, type EplbPolicy } from "./eplb.js";
@@ -61,9 +62,19 @@ export function worstCaseEquivalentW(f: number, s: number, E: number, D: number)
 
 const cache = new Map<string, Routing>();
 const CACHE_ENTRIES = 4096;
+const closedCache = new NumberKeyMap<Routing>(CACHE_ENTRIES);
+const closedKey = new Float64Array(4);
 
 export function computeRouting(c: RoutingFields, tokens: number): Routing {
   if (c.expert_load_model === "worst_case" && c.eplb_policy === "none" && c.num_redundant_experts === 0) return worstCase(c, tokens);
+  if (c.expert_load_model === "uniform" && c.eplb_policy === "none" && c.num_redundant_experts === 0 && c.routing_samples === 0) {
+    // The closed form depends on E, K, EP and T alone (not the seed): cached on those numbers.
+    const key = closedKey;
+    key[0] = c.num_routed_experts; key[1] = c.num_activated_routed_experts_per_token; key[2] = c.expert_parallelism_degree; key[3] = tokens;
+    let r = closedCache.get(key);
+    if (!r) closedCache.set(key, (r = uniformClosed(c, tokens)));
+    return r;
+  }
   const key = JSON.stringify([c.expert_load_model, c.zipf_exponent, c.power_law_alpha, c.expert_load_file, c.routing_samples, c.routing_seed,
     c.num_redundant_experts, c.eplb_policy, c.eplb_groups, c.eplb_nodes, c.eplb_plan_source, c.num_routed_experts,
     c.num_activated_routed_experts_per_token, c.expert_parallelism_degree, tokens,
