@@ -119,29 +119,36 @@ async function throughput(label: string, spec: ResolvedSpec, points: number, wor
 }
 
 /**
- * Routing models: a worst-case point (closed form) against sampled models, each
- * point with a new seed and prompt length so nothing is cached (the closed form
- * is cached on E, K, EP and T): cost per sample and per token-pick.
+ * Routing models, us per point. The worst case against the uniform closed form, both uncached:
+ * every point has a prompt length no point before it had (worst case even, closed form odd
+ * lengths, so neither reuses the other's shapes, and the closed form, cached on T, is computed
+ * each time). Then the sampled models, each point with a new seed, on shapes already cached:
+ * their cost per sample and per token-pick over a worst-case point on the same shapes.
  */
 function routingCost(): void {
-  const base = { model: "deepseekv3-671b", chip: "tpuv5p", num_chips: 32, tensor_parallelism_degree: 32, expert_parallelism_degree: 32, global_batch_size: 8, input_seqlen: 512, phase: "prefill" } as const;
-  let seqlen = 512;
-  const time = (extra: Record<string, unknown>, n: number) => {
+  const base = { model: "deepseekv3-671b", chip: "tpuv5p", num_chips: 32, tensor_parallelism_degree: 32, expert_parallelism_degree: 32, global_batch_size: 1, phase: "prefill" } as const;
+  let seed = 0;
+  const time = (extra: Record<string, unknown>, n: number, seqlen: (i: number) => number) => {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) evaluateOutputs(resolveConfig({ ...base, ...extra, routing_seed: i, input_seqlen: seqlen++ }));
+    for (let i = 0; i < n; i++) evaluateOutputs(resolveConfig({ ...base, ...extra, routing_seed: seed++, input_seqlen: seqlen(i) }));
     return ((performance.now() - t0) * 1000) / n;
   };
-  time({}, 200); // warm the code
-  const worst = time({}, 2000);
-  console.log(`\nrouting (T = 4096 tokens, K = 8, E = 256, EP = 32), us per point, uncached:`);
-  console.log(`  worst_case (closed form): ${worst.toFixed(1)} us`);
-  const closed = time({ expert_load_model: "uniform" }, 2000);
-  console.log(`  uniform, closed form (routing_samples = 0): ${closed.toFixed(1)} us = ${(closed / worst).toFixed(2)}x worst case (goal <= 2x)`);
+  time({}, 200, (i) => 12_000 + i); // warm the code
+  const POINTS = 2000, T0 = 4096;
+  const worst = time({}, POINTS, (i) => T0 + 2 * i);
+  console.log(`\nrouting (K = 8, E = 256, EP = 32; T = ${fmt(T0)}-${fmt(T0 + 2 * POINTS)} tokens, a new T per point), us per point:`);
+  console.log(`  worst_case (closed form), uncached: ${worst.toFixed(1)} us`);
+  const closed = time({ expert_load_model: "uniform" }, POINTS, (i) => T0 + 1 + 2 * i);
+  console.log(`  uniform, closed form (routing_samples = 0), uncached: ${closed.toFixed(1)} us = ${(closed / worst).toFixed(2)}x worst case (goal <= 2x)`);
+  const SAMPLED_POINTS = 20, samples = 16;
+  const onCachedShapes = (i: number) => T0 + 2 * i;
+  const baseline = time({}, SAMPLED_POINTS, onCachedShapes);
+  const meanT = T0 + (SAMPLED_POINTS - 1);
+  console.log(`  worst_case on cached shapes: ${baseline.toFixed(1)} us (the sampled models' baseline; T about ${fmt(meanT)})`);
   for (const [label, extra] of [["uniform", { expert_load_model: "uniform" }], ["power_law", { expert_load_model: "power_law" }], ["zipf", { expert_load_model: "zipf" }],
     ["power_law + EPLB", { expert_load_model: "power_law", eplb_policy: "auto", num_redundant_experts: 32 }]] as const) {
-    const samples = 16;
-    const us = time({ ...extra, routing_samples: samples }, 20);
-    console.log(`  ${label}, ${samples} samples: ${fmt(us)} us = ${(us / worst).toFixed(0)}x worst case; ${((us - worst) / samples).toFixed(0)} us per sample, ${(((us - worst) * 1000) / (samples * 4096 * 8)).toFixed(2)} ns per token-pick`);
+    const us = time({ ...extra, routing_samples: samples }, SAMPLED_POINTS, onCachedShapes);
+    console.log(`  ${label}, ${samples} samples: ${fmt(us)} us = ${(us / baseline).toFixed(0)}x; ${((us - baseline) / samples).toFixed(0)} us per sample, ${(((us - baseline) * 1000) / (samples * meanT * 8)).toFixed(2)} ns per token-pick`);
   }
 }
 
