@@ -10,7 +10,7 @@ import { energySettingCount } from "../src/model/energy/energy-sink.js";
 import { backendFor } from "../src/model/timing/backend.js";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { evaluateResolved } from "../src/model/evaluate.js";
-import { evaluateWithEnergy, ENERGY_COLUMNS } from "../src/model/energy/energy-columns.js";
+import { COMPONENT_ENERGY_COLUMNS, evaluateWithEnergy, ENERGY_COLUMNS } from "../src/model/energy/energy-columns.js";
 import { pointEnergy } from "../src/model/energy/point-energy.js";
 import { epGroupEnergy } from "../src/model/energy/ep-group-energy.js";
 import { energyRecordsOf, moePhaseEnergyOf, phaseEnergyOf } from "../src/model/energy/phase-energy.js";
@@ -75,4 +75,23 @@ it("keeps the energy caches of at most four settings per chip: a sweep over many
   }
   expect(energySettingCount(backendFor(first))).toBe(4);
   expect(evaluateWithEnergy(first, true)).toEqual(expected); // its caches were dropped and made anew
+});
+
+it("sums the per-component energies only when asked: every other energy column is the same double, the components null", () => {
+  for (const input of [
+    { global_batch_size: 3, input_seqlen: 1024, phase: "prefill", expert_parallelism_degree: 8, num_chips: 8, tensor_parallelism_degree: 8 },
+    { global_batch_size: 16, phase: "decode", expert_parallelism_degree: 4, num_chips: 8, tensor_parallelism_degree: 8, num_worst_case_experts: 3, power_gating_strategy: "HW" },
+  ] as const) {
+    const config = resolveConfig(input);
+    const all = evaluateWithEnergy(config, true, true).energy as unknown as Record<string, unknown>;
+    const lean = evaluateWithEnergy(config, true, false).energy as unknown as Record<string, unknown>;
+    for (const column of ENERGY_COLUMNS) {
+      if (COMPONENT_ENERGY_COLUMNS.includes(column)) {
+        expect(lean[column], column).toBeNull();
+        expect(typeof all[column], column).toBe("number");
+      } else {
+        expect(lean[column], column).toBe(all[column]);
+      }
+    }
+  }
 });

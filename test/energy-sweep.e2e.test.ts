@@ -54,6 +54,21 @@ columns: [energy_per_chip_J, total_carbon_kgCO2e]
       "--output_seqlen", "512", "--num_worst_case_experts", "8"]).config_key);
   });
 
+  it("per-component columns, summed only when named, are eval --energy's too", () => {
+    const parts = run(`name: parts
+base: { phase: decode, tensor_parallelism_degree: 8, expert_parallelism_degree: 8, global_batch_size: 64 }
+grid: { expert_load_imbalance_factor: [1, -1] }
+columns: [energy_per_chip_J, sa_energy_per_chip_J, hbm_energy_per_chip_J]
+`, "parts");
+    for (const row of parts) {
+      const ev = moesweepJson(["eval", ...point, "--expert_load_imbalance_factor", row.expert_load_imbalance_factor, "--energy"]);
+      for (const c of ["energy_per_chip_J", "sa_energy_per_chip_J", "hbm_energy_per_chip_J"]) {
+        expect(Number(row[c]), `f = ${row.expert_load_imbalance_factor} ${c}`).toBe(ev[c]);
+        expect(Number(row[c])).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it("a sweep that does not name them writes no energy columns", () => {
     const plain = run(`name: plain
 base: { phase: decode }

@@ -91,7 +91,7 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse
       // Energy needs each operator's energy: one evaluation gives both (its outputs equal evaluateOutputs', tested).
       let outputs: Outputs, energy: EnergyOutputs | undefined;
       if (plan.wantsEnergy) {
-        ({ outputs, energy } = evaluateWithEnergy(config, plan.wantsEpGroup));
+        ({ outputs, energy } = evaluateWithEnergy(config, plan.wantsEpGroup, plan.wantsEnergyComponents));
       } else {
         outputs = evaluateOutputs(config);
       }

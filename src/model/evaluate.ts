@@ -10,7 +10,7 @@ import { neusimSkipReason } from "./neusim-rules.js";
 import { ENERGY_COMPONENTS, opEnergyOf, type EnergyComponent } from "./energy/op-energy.js";
 import { MOE_BLOCKS, opConfigString, type Block, type Op } from "./ops/op.js";
 import { deriveParallelism, type Parallelism } from "./parallelism.js";
-import { BlockTimer, blockIndex, PhaseSums } from "./timing/block-timer.js";
+import { blockIndex, giveBackTimer, PhaseSums, takeTimer } from "./timing/block-timer.js";
 import { EnergySink } from "./energy/energy-sink.js";
 import type { PhaseEnergy } from "./energy/phase-energy.js";
 import { backendFor, type OpTiming } from "./timing/backend.js";
@@ -78,29 +78,30 @@ export function evaluateOutputs(config: MoeConfig): Outputs {
   const par = deriveParallelism(config);
   const ph = phaseShape(config, par);
   const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
-  // One timer serves point after point (taken while in use, so a nested call would make its own).
-  const timer = (spareTimer ?? new BlockTimer(backendFor(config))).reset(backendFor(config));
-  spareTimer = null;
+  const timer = takeTimer(backendFor(config));
   try {
     emitPhase(timer, config, par, ph, imbalance);
     return summarize(config, par, ph, imbalance, timer.sums);
   } finally {
-    spareTimer = timer;
+    giveBackTimer(timer);
   }
 }
-let spareTimer: BlockTimer | null = null;
 
 /**
  * The outputs and the phase's energy (and, with `withMoe`, its MoE-layer operators' alone), for
  * energy columns: the graph timed as numbers, each operator's energy summed as it is emitted.
  */
-export function evaluatePhaseEnergy(config: MoeConfig, withMoe: boolean): { outputs: Outputs; imbalance: Imbalance; energy: PhaseEnergy; moe: PhaseEnergy | undefined } {
+export function evaluatePhaseEnergy(config: MoeConfig, withMoe: boolean, components = true): { outputs: Outputs; imbalance: Imbalance; energy: PhaseEnergy; moe: PhaseEnergy | undefined } {
   const par = deriveParallelism(config);
   const ph = phaseShape(config, par);
   const imbalance = computeRouting(config, par.localBatch * ph.seqlen);
-  const sink = new EnergySink(backendFor(config), config, imbalance.hot_experts_on_device, withMoe);
-  emitPhase(sink, config, par, ph, imbalance);
-  return { outputs: summarize(config, par, ph, imbalance, sink.timer.sums), imbalance, energy: sink.all.result(), moe: sink.moe?.result() };
+  const sink = new EnergySink(backendFor(config), config, imbalance.hot_experts_on_device, withMoe, components);
+  try {
+    emitPhase(sink, config, par, ph, imbalance);
+    return { outputs: summarize(config, par, ph, imbalance, sink.timer.sums), imbalance, energy: sink.all.result(), moe: sink.moe?.result() };
+  } finally {
+    sink.release();
+  }
 }
 
 function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalance: Imbalance, sums: PhaseSums): Outputs {

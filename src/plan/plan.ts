@@ -10,7 +10,7 @@
 import { compileExpression } from "filtrex";
 import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
-import { EP_GROUP_COLUMNS, ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
+import { COMPONENT_ENERGY_COLUMNS, EP_GROUP_COLUMNS, ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { neusimVerdict } from "../model/neusim-rules.js";
 import { registerConfigFiles } from "../model/catalog/neusim-files.js";
 import { SpecError, type ResolvedSpec } from "../sweep-spec/resolved.js";
@@ -31,6 +31,8 @@ export class SweepPlan {
   /** The chosen columns include energy outputs. */
   readonly wantsEnergy: boolean;
   readonly wantsEpGroup: boolean;
+  /** The chosen columns include a per-component energy (its sums cost six additions per operator). */
+  readonly wantsEnergyComponents: boolean;
   private readonly radices: number[];
   private readonly filters: { text: string; fn: Filter }[];
   private readonly needsVerdict: boolean;
@@ -62,6 +64,7 @@ export class SweepPlan {
     this.wantsEnergy = energy.length > 0;
     // The EP group's columns cost a second (balanced) evaluation: only when named.
     this.wantsEpGroup = energy.some((c) => (EP_GROUP_COLUMNS as readonly string[]).includes(c));
+    this.wantsEnergyComponents = energy.some((c) => COMPONENT_ENERGY_COLUMNS.includes(c));
     this.columns = ["point_index", ...(spec.config_key === false ? [] : ["config_key"]), ...this.recordedFields, ...outputs];
     this.needsVerdict = spec.where.some((w) => /\bneusim_(valid|reason)\b/.test(w));
     this.filters = spec.where.map((text, i) => {

@@ -50,12 +50,16 @@ const assemble = new Function("p", "g",
   `return { ${POINT_ENERGY_COLUMNS.map((c) => `${c}: p.${c}`).join(", ")}, ${EP_GROUP_COLUMNS.map((c) => `${c}: g.${c}`).join(", ")} };`,
 ) as (p: PointEnergy, g: EpGroupEnergy) => EnergyOutputs;
 
+/** The per-component energy columns: summed only when one of them is asked for. */
+export const COMPONENT_ENERGY_COLUMNS: readonly EnergyColumn[] = ENERGY_COLUMNS.filter((c) => /^(sa|vu|sram|hbm|ici|other)_energy_per_chip_J$/.test(c));
+
 /**
  * A point's outputs and energy outputs (sweeps and `eval --energy`), at its power-gating and carbon
- * settings. `withGroup` false leaves the EP group's columns null (they cost a balanced evaluation).
+ * settings. `withGroup` false leaves the EP group's columns null (they cost a balanced evaluation);
+ * `withComponents` false leaves the per-component columns null (six more sums per operator).
  */
-export function evaluateWithEnergy(config: MoeConfig, withGroup = true): { outputs: Outputs; energy: EnergyOutputs } {
-  const { outputs, imbalance: im, energy: phase, moe } = evaluatePhaseEnergy(config, withGroup);
+export function evaluateWithEnergy(config: MoeConfig, withGroup = true, withComponents = true): { outputs: Outputs; energy: EnergyOutputs } {
+  const { outputs, imbalance: im, energy: phase, moe } = evaluatePhaseEnergy(config, withGroup, withComponents);
   const point = pointEnergy({ config, energy: phase, stageNs: Number(outputs.stage_time_ns), pipelineNs: Number(outputs.pipeline_ici_ns) });
   const g = withGroup ? epGroupEnergy(config, moe!, im.effective_expert_load_imbalance_factor) : NO_EP_GROUP;
   return { outputs, energy: assemble(point, g) };

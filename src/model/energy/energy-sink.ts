@@ -12,7 +12,7 @@ import type { Block, DType, Op } from "../ops/op.js";
 import type { OpSink } from "../ops/sink.js";
 import type { MoeConfig } from "../config.js";
 import type { TimedOp } from "../evaluate.js";
-import { BlockTimer } from "../timing/block-timer.js";
+import { giveBackTimer, takeTimer, type BlockTimer } from "../timing/block-timer.js";
 import type { TimingBackend } from "../timing/backend.js";
 import { opEnergyOf, type OpEnergy } from "./op-energy.js";
 import { isMoeBlock, PhaseEnergySum } from "./phase-energy.js";
@@ -77,6 +77,9 @@ export function energySettingCount(backend: TimingBackend): number {
   return backendCaches.get(backend)?.size ?? 0;
 }
 
+/** Summers given back by released sinks (two serve a sweep). */
+const spareSums: PhaseEnergySum[] = [];
+
 export class EnergySink implements OpSink {
   readonly timer: BlockTimer;
   /** The phase's energy, and its MoE-layer operators' alone (when asked for: the EP group's share). */
@@ -85,14 +88,23 @@ export class EnergySink implements OpSink {
   private readonly cache: NumberKeyMap<CachedGroup>;
   private readonly opCache: NumberKeyMap<OpEnergy>;
 
-  constructor(private readonly backend: TimingBackend, private readonly config: MoeConfig, hotExperts: number, withMoe: boolean) {
-    this.timer = new BlockTimer(backend);
+  /** `components`: sum the per-component energies (only their columns need them). */
+  constructor(private readonly backend: TimingBackend, private readonly config: MoeConfig, hotExperts: number, withMoe: boolean, components = true) {
+    // Taken from spares; release() gives them back once the caller has read the sums.
+    this.timer = takeTimer(backend);
     // The columns need no detail (the per-component static/dynamic split, busy times, setpm counts).
-    this.all = new PhaseEnergySum(hotExperts, false);
-    this.moe = withMoe ? new PhaseEnergySum(hotExperts, false) : undefined;
+    this.all = (spareSums.pop() ?? new PhaseEnergySum(hotExperts)).reset(hotExperts, false, components);
+    this.moe = withMoe ? (spareSums.pop() ?? new PhaseEnergySum(hotExperts)).reset(hotExperts, false, false) : undefined;
     const caches = cachesFor(backend, config);
     this.cache = caches.groups;
     this.opCache = caches.ops;
+  }
+
+  /** Give the timer and summers back (after reading their sums): the next point reuses them. */
+  release(): void {
+    giveBackTimer(this.timer);
+    if (spareSums.length < 4) spareSums.push(this.all);
+    if (this.moe && spareSums.length < 4) spareSums.push(this.moe);
   }
 
   /** An operator's energy depends only on its cost inputs and FLOPs (given the chip and setting): ungrouped ones (collectives) repeat across points. */

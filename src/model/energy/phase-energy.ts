@@ -15,8 +15,8 @@ export interface PhaseEnergy {
   total_energy_J: number;
   static_energy_J: number;
   dynamic_energy_J: number;
-  /** static + dynamic per component. */
-  component_J: Record<EnergyComponent, number>;
+  /** static + dynamic per component (undefined when not summed: no component column was asked for). */
+  component_J: Record<EnergyComponent, number> | undefined;
   /** The rest is NeuSim's detail, summed only when asked (a sweep's energy columns do not need it). */
   detail?: PhaseEnergyDetail;
   /** The energy model's phase time (ns): sum of its per-op execution time x count. */
@@ -57,13 +57,17 @@ export function phaseEnergy(ops: readonly TimedOp[], config: MoeConfig, hotExper
 const TOTAL = 0, STATIC = 1, DYNAMIC = 2, TIME = 3, UNGATED = 4, PEAK = 5, SETPM_VU = 6, SETPM_SRAM = 7;
 const COMPONENT = 8, STATIC_C = 14, DYNAMIC_C = 20, BUSY = 26, SLOTS = 31;
 
-/** Add one row (energy x count), in NeuSim's order of operations; `detail` adds NeuSim's detail too. */
-function addRow(acc: Float64Array, e: OpEnergy, n: number, detail: boolean): void {
+/**
+ * Add one row (energy x count), in NeuSim's order of operations. `components`: the per-component
+ * sums too; `detail` (which implies them): NeuSim's detail as well. Each sum is its own running
+ * total, so leaving one out changes no other.
+ */
+function addRow(acc: Float64Array, e: OpEnergy, n: number, components: boolean, detail: boolean): void {
   acc[TOTAL] += e.total_energy_J * n;
   acc[STATIC] += e.static_energy_J * n;
   acc[DYNAMIC] += e.dynamic_energy_J * n;
   const sArr = e.staticByIndex, dArr = e.dynamicByIndex;
-  for (let i = 0; i < 6; i++) acc[COMPONENT + i] += (sArr[i] + dArr[i]) * n;
+  if (components) for (let i = 0; i < 6; i++) acc[COMPONENT + i] += (sArr[i] + dArr[i]) * n;
   acc[TIME] += e.executionNs * n;
   acc[UNGATED] += e.ungatedExecutionNs * n;
   if (e.power_W > acc[PEAK]) acc[PEAK] = e.power_W;
@@ -88,13 +92,30 @@ const byName = (a: Float64Array, at: number): Record<EnergyComponent, number> =>
  */
 export class PhaseEnergySum {
   private readonly acc = new Float64Array(SLOTS);
-  /** The current run of hot-block records (allocated when the phase has more than one hot expert). */
-  private readonly hot: EnergyRecord[] | undefined;
+  /** The current run of hot-block records (when the phase has more than one hot expert). */
+  private hot: EnergyRecord[] | undefined;
+  private hotExperts = 1;
+  private detail = true;
+  private components = true;
 
-  /** `detail`: also sum NeuSim's detail (the static/dynamic split per component, busy times, setpm counts). */
-  constructor(private readonly hotExperts: number, private readonly detail = true) {
+  /**
+   * `detail`: also sum NeuSim's detail (the static/dynamic split per component, busy times, setpm counts).
+   * `components`: the static + dynamic energy per component (always with detail).
+   */
+  constructor(hotExperts: number, detail = true, components = true) {
+    this.reset(hotExperts, detail, components);
+  }
+
+  /** Start over for another phase (a sweep reuses its summers rather than allocate two per point). */
+  reset(hotExperts: number, detail: boolean, components: boolean): this {
+    this.hotExperts = hotExperts;
+    this.detail = detail;
+    this.components = components || detail;
+    this.acc.fill(0);
     this.acc[PEAK] = -Infinity;
-    this.hot = hotExperts > 1 ? [] : undefined;
+    this.hot = hotExperts > 1 ? (this.hot ?? []) : undefined;
+    if (this.hot) this.hot.length = 0;
+    return this;
   }
 
   add(r: EnergyRecord): void {
@@ -106,12 +127,12 @@ export class PhaseEnergySum {
       }
       if (hot.length > 0) this.flushHot(hot);
     }
-    addRow(this.acc, r.energy, r.count, this.detail);
+    addRow(this.acc, r.energy, r.count, this.components, this.detail);
   }
 
   private flushHot(hot: EnergyRecord[]): void {
     const W = this.hotExperts;
-    for (let e = 0; e < W; e++) for (const r of hot) addRow(this.acc, r.energy, r.count / W, this.detail);
+    for (let e = 0; e < W; e++) for (const r of hot) addRow(this.acc, r.energy, r.count / W, this.components, this.detail);
     hot.length = 0;
   }
 
@@ -119,7 +140,7 @@ export class PhaseEnergySum {
     if (this.hot && this.hot.length > 0) this.flushHot(this.hot);
     const acc = this.acc, total = acc[TOTAL], time = acc[TIME];
     return {
-      total_energy_J: total, static_energy_J: acc[STATIC], dynamic_energy_J: acc[DYNAMIC], component_J: byName(acc, COMPONENT),
+      total_energy_J: total, static_energy_J: acc[STATIC], dynamic_energy_J: acc[DYNAMIC], component_J: this.components ? byName(acc, COMPONENT) : undefined,
       exe_time_ns: time, slowdown: time / acc[UNGATED], avg_power_W: total / (time / 1e9), peak_power_W: acc[PEAK],
       detail: this.detail ? {
         static_component_J: byName(acc, STATIC_C), dynamic_component_J: byName(acc, DYNAMIC_C),

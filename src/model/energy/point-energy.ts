@@ -8,7 +8,7 @@ import type { MoeConfig } from "../config.js";
 import type { PhaseEnergy } from "./phase-energy.js";
 import { chipPower } from "./chip-power.js";
 import { carbonOf, throughputTokensPerSec } from "./carbon.js";
-import { ENERGY_COMPONENTS } from "./op-energy.js";
+import { ENERGY_COMPONENTS, type EnergyComponent } from "./op-energy.js";
 
 export const POINT_ENERGY_COLUMNS = [
   "energy_per_chip_J", "static_energy_per_chip_J", "dynamic_energy_per_chip_J",
@@ -27,6 +27,9 @@ export interface PhaseOps {
   pipelineNs: number;
 }
 
+/** Component columns when the sums left them out (no component column was asked for): empty cells. */
+const NO_COMPONENTS = { sa: null, vu: null, sram: null, hbm: null, ici: null, other: null } as unknown as Record<EnergyComponent, number>;
+
 /** At the config's power-gating and carbon settings. */
 export function pointEnergy(p: PhaseOps): PointEnergy {
   const e = p.energy;
@@ -34,7 +37,7 @@ export function pointEnergy(p: PhaseOps): PointEnergy {
   // Wake-up overheads slow the phase: the carbon's goodput is the throughput over this.
   const slowdown = e.slowdown;
   const carbon = carbonOf(p.config, chipPower(p.config.chip), e, throughput, slowdown, p.config.power_gating_strategy);
-  const c = e.component_J;
+  const c = e.component_J ?? NO_COMPONENTS;
   return {
     energy_per_chip_J: e.total_energy_J, static_energy_per_chip_J: e.static_energy_J, dynamic_energy_per_chip_J: e.dynamic_energy_J,
     sa_energy_per_chip_J: c.sa, vu_energy_per_chip_J: c.vu, sram_energy_per_chip_J: c.sram, hbm_energy_per_chip_J: c.hbm,

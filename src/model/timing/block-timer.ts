@@ -69,6 +69,21 @@ export class PhaseSums {
   }
 }
 
+/** A spare timer: a sweep takes one per point and gives it back, so none is allocated per point. */
+let spareTimer: BlockTimer | null = null;
+
+/** A timer for a phase on this backend, at zero (the spare one when free; a nested caller gets a new one). */
+export function takeTimer(backend: TimingBackend): BlockTimer {
+  const timer = spareTimer ?? new BlockTimer(backend);
+  spareTimer = null;
+  return timer.reset(backend);
+}
+
+/** Give a timer back once its sums have been read. */
+export function giveBackTimer(timer: BlockTimer): void {
+  spareTimer = timer;
+}
+
 export class BlockTimer implements OpSink {
   readonly sums = new PhaseSums();
   constructor(private backend: TimingBackend) {}
