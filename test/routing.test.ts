@@ -9,6 +9,7 @@ import { rebalanceExperts } from "../src/model/routing/eplb.js";
 import { computeRouting, worstCaseEquivalentW, type RoutingFields } from "../src/model/routing/route.js";
 import { measuredCounts, sampleCounts, type LoadModel } from "../src/model/routing/loads.js";
 import { Rng } from "../src/model/routing/rng.js";
+import { expectedMaxBinomial, logGamma } from "../src/model/routing/closed-form.js";
 import { parseLoads } from "../src/model/routing/measured.js";
 import { ROUTING_DEFAULTS } from "../src/model/config.js";
 import { evaluate } from "../src/model/evaluate.js";
@@ -190,4 +191,30 @@ describe("measured loads", () => {
       }
     });
   });
+});
+
+describe("closed form's shortcuts", () => {
+  // The sum as first written: every term from lo to hi, pow each time. The shortcuts (stop at F = 1,
+  // skip pow while F^n < 2^-55) must give the same double, not a close one.
+  function fullSum(T: number, p: number, n: number): number {
+    if (p <= 0) return 0;
+    if (p >= 1) return T;
+    const mean = T * p, sd = Math.sqrt(T * p * (1 - p));
+    const lo = Math.max(0, Math.floor(mean - 12 * sd - 2));
+    const hi = Math.min(T - 1, Math.ceil(mean + 12 * sd + 10 + Math.sqrt(2 * Math.log(Math.max(n, 2))) * sd));
+    const lf = (k: number) => logGamma(k + 1);
+    const pmf = (x: number) => Math.exp(lf(T) - lf(x) - lf(T - x) + x * Math.log(p) + (T - x) * Math.log1p(-p));
+    let F = 0;
+    if (lo <= 200) for (let x = 0; x < lo; x++) F += pmf(x);
+    let sum = lo;
+    for (let x = lo; x <= hi; x++) {
+      F = Math.min(1, F + pmf(x));
+      sum += 1 - Math.pow(F, n);
+    }
+    return sum;
+  }
+  fcTest.prop([fc.integer({ min: 1, max: 20_000 }), fc.constantFrom(1e-4, 1 / 256, 8 / 256, 1 / 32, 0.1, 0.5, 0.9), fc.constantFrom(1, 2, 8, 32, 256, 1000)], { numRuns: 300 })(
+    "expectedMaxBinomial is the full sum's double", (T, p, n) => {
+      expect(Object.is(expectedMaxBinomial(T, p, n), fullSum(T, p, n))).toBe(true);
+    });
 });
