@@ -219,10 +219,15 @@ function checkType(spec: FieldSpec, value: unknown): void {
  * Throws ConfigError on the first invalid field.
  */
 export function resolveConfig(input: ConfigInput): MoeConfig {
-  const given = givenFields(input);
+  const shape = inputShape(input);
+  if (shape.unknown !== undefined) {
+    const key = shape.unknown;
+    throw new ConfigError(key, input[key as FieldName], `unknown config field; known fields: ${FIELD_NAMES.join(", ")}`);
+  }
+  const given = shape.given;
   checkType(MODEL_FIELD, input.model ?? DEFAULT_MODEL);
   checkType(CHIP_FIELD, input.chip ?? DEFAULT_CHIP);
-  const merged = mergeConfig(input);
+  const merged = mergeShaped(input, shape);
   checkCatalogEntries(merged.model as string, merged.chip as string);
   // Defaults and catalog entries are valid (checked once); only given values and num_chips need a check.
   for (let i = 0; i < given.length; i++) {
@@ -237,24 +242,43 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
 const MODEL_FIELD = FIELD_BY_NAME.get("model")!;
 const CHIP_FIELD = FIELD_BY_NAME.get("chip")!;
 
-/** The last input's keys and the fields to check for them: a sweep's inputs share one key list. */
-let lastKeys: readonly string[] = [];
-let lastGiven: readonly FieldSpec[] = [];
+/** What resolving needs to know of an input's key list (a sweep's inputs share one). */
+interface InputShape {
+  keys: readonly string[];
+  /** The first key that is no config field. */
+  unknown: string | undefined;
+  /** The given fields in registry order (the order errors are found in), plus num_chips. */
+  given: readonly FieldSpec[];
+  /** Stores the given fields' values over a config (direct loads and stores, compiled for this key list). */
+  store: (merged: Record<string, unknown>, input: Record<string, unknown>) => void;
+}
 
-/**
- * The input's fields in registry order (the order errors are found in), plus num_chips;
- * an unknown field is an error.
- */
-function givenFields(input: ConfigInput): readonly FieldSpec[] {
+const shapes = new Map<string, InputShape>();
+let lastShape: InputShape = makeShape([]);
+
+function inputShape(input: ConfigInput): InputShape {
   const keys = Object.keys(input);
-  if (keys.length === lastKeys.length && keys.every((k, i) => k === lastKeys[i])) return lastGiven;
-  for (const key of keys) {
-    if (!FIELD_BY_NAME.has(key)) throw new ConfigError(key, input[key as FieldName], `unknown config field; known fields: ${FIELD_NAMES.join(", ")}`);
+  const last = lastShape.keys;
+  if (keys.length === last.length && keys.every((k, i) => k === last[i])) return lastShape;
+  const id = keys.join("\0");
+  let shape = shapes.get(id);
+  if (!shape) {
+    if (shapes.size >= 256) shapes.clear();
+    shapes.set(id, (shape = makeShape(keys)));
   }
+  return (lastShape = shape);
+}
+
+function makeShape(keys: readonly string[]): InputShape {
   const named = new Set(keys);
-  lastGiven = FIELDS.filter((spec) => named.has(spec.name) || spec.name === "num_chips");
-  lastKeys = keys;
-  return lastGiven;
+  // Unknown names are left out of the stores: resolveConfig refuses them first; filters ignore them.
+  const stored = keys.filter((k) => k !== "model" && k !== "chip" && FIELD_BY_NAME.has(k)).map((k) => JSON.stringify(k));
+  return {
+    keys,
+    unknown: keys.find((k) => !FIELD_BY_NAME.has(k)),
+    given: FIELDS.filter((spec) => named.has(spec.name) || spec.name === "num_chips"),
+    store: new Function("m", "i", `let v;\n${stored.map((n) => `v = i[${n}]; if (v !== undefined) m[${n}] = v;`).join("\n")}`) as InputShape["store"],
+  };
 }
 
 /** Catalog entries (built-in or from files) already checked against the field rules. */
@@ -282,11 +306,16 @@ function minChips(c: Pick<MoeConfig, "data_parallelism_degree" | "tensor_paralle
  * chip ids leave their fields unset.
  */
 export function mergeConfig(input: ConfigInput): Record<string, unknown> {
+  return mergeShaped(input, inputShape(input));
+}
+
+function mergeShaped(input: ConfigInput, shape: InputShape): Record<string, unknown> {
   const modelId = input.model ?? DEFAULT_MODEL;
   const chipId = input.chip ?? DEFAULT_CHIP;
   const chip = typeof chipId === "string" ? chipSpec(chipId) : undefined;
   const model = typeof modelId === "string" ? modelSpec(modelId) : undefined;
-  const merged = buildMerged(templateFor(model, chip), input as Record<string, unknown>, modelId, chipId);
+  const merged = cloneTemplate(templateFor(model, chip), modelId, chipId);
+  shape.store(merged, input as Record<string, unknown>);
   if (merged.num_chips === undefined) {
     const parts = [merged.data_parallelism_degree, merged.tensor_parallelism_degree, merged.pipeline_parallelism_degree, merged.expert_parallelism_degree];
     if (parts.every((v) => typeof v === "number")) merged.num_chips = minChips(merged as unknown as MoeConfig);
@@ -317,42 +346,13 @@ function templateFor(model: ModelSpec | undefined, chip: ChipSpec | undefined): 
 /**
  * One object literal with every field in FIELDS order, from the template: every config has
  * the same shape, so the model reads its fields at full speed, and building it copies no
- * spread of ~80 properties. The point's own values are then stored over it, reading only the
- * input's own keys (an input made by a spread can be a dictionary, slow to ask for the
- * ~70 fields it does not have).
+ * spread of ~80 properties. The point's own values are then stored over it (InputShape.store),
+ * reading only the input's own keys: an input made by a spread can be a dictionary, slow to
+ * ask for the ~70 fields it does not have.
  */
 const cloneTemplate = new Function("t", "model", "chip",
   `return { ${FIELDS.map((f) => f.name === "model" || f.name === "chip" ? `${f.name}: ${f.name}` : `${f.name}: t.${f.name}`).join(", ")} };`,
 ) as (t: Record<string, unknown>, model: unknown, chip: unknown) => Record<string, unknown>;
-
-function buildMerged(t: Record<string, unknown>, input: Record<string, unknown>, model: unknown, chip: unknown): Record<string, unknown> {
-  const merged = cloneTemplate(t, model, chip);
-  storeFor(Object.keys(input))(merged, input);
-  return merged;
-}
-
-type StoreGiven = (merged: Record<string, unknown>, input: Record<string, unknown>) => void;
-
-/** Stores of the input's given fields over the template's, compiled per key list (a sweep's inputs share one). */
-const stores = new Map<string, StoreGiven>();
-let lastStoreKeys: readonly string[] = [];
-let lastStore: StoreGiven = () => {};
-
-function storeFor(keys: readonly string[]): StoreGiven {
-  if (keys.length === lastStoreKeys.length && keys.every((k, i) => k === lastStoreKeys[i])) return lastStore;
-  const id = keys.join("\0");
-  let store = stores.get(id);
-  if (!store) {
-    // Unknown names are skipped: resolveConfig refuses them first; filters ignore them.
-    const names = keys.filter((k) => k !== "model" && k !== "chip" && FIELD_BY_NAME.has(k)).map((k) => JSON.stringify(k));
-    store = new Function("m", "i", `let v;\n${names.map((n) => `v = i[${n}]; if (v !== undefined) m[${n}] = v;`).join("\n")}`) as StoreGiven;
-    if (stores.size >= 256) stores.clear();
-    stores.set(id, store);
-  }
-  lastStoreKeys = keys;
-  lastStore = store;
-  return store;
-}
 
 /** Cross-field rules. E and K are checked before anything divides by them. */
 function validateConfig(c: MoeConfig, minChips: number): void {
