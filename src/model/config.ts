@@ -256,13 +256,14 @@ interface InputShape {
 const shapes = new Map<string, InputShape>();
 let lastShape: InputShape = makeShape([]);
 
+const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
 function inputShape(input: ConfigInput): InputShape {
   const keys = Object.keys(input);
-  const last = lastShape.keys;
-  if (keys.length === last.length && keys.every((k, i) => k === last[i])) return lastShape;
+  if (sameKeys(keys, lastShape.keys)) return lastShape;
   const id = keys.join("\0");
   let shape = shapes.get(id);
-  if (!shape) {
+  if (!shape || !sameKeys(shape.keys, keys)) { // (keys with a NUL in them could join to another list's id)
     if (shapes.size >= 256) shapes.clear();
     shapes.set(id, (shape = makeShape(keys)));
   }
