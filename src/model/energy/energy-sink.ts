@@ -162,12 +162,8 @@ export class EnergySink implements OpSink {
     const records: EnergyRecord[] = (this.recording = []);
     emit();
     this.recording = undefined;
-    const times = sums.endGroup();
-    // Cached from its second emission on, as the timer caches groups: a group that never comes back costs no memory.
-    if (this.backend.admitGroup(key)) {
-      const kept = times.slice();
-      this.backend.cacheGroup(key, kept);
-      this.cache.set(key, { times: kept, records });
-    }
+    // Kept from its second emission on, as the timer keeps groups: a group that never comes back costs no memory.
+    const times = this.backend.keepGroup(key, sums.endGroup());
+    if (times) this.cache.set(key, { times, records });
   }
 }

@@ -55,19 +55,25 @@ export class TimingBackend {
   /** Sums of operator groups (graph.ts names what each depends on), for this chip; bounded like the tile memo. */
   readonly groupCache = new NumberKeyMap<Float64Array>(GROUP_CACHE_ENTRIES);
 
-  cacheGroup(key: readonly number[], sums: Float64Array): void {
-    this.groupCache.set(key, sums);
+  /**
+   * Keep a timed group's sums (`sums` is the timer's scratch: a copy is kept) from its second
+   * timing on, and return that copy; undefined the first time. A sweep whose groups never
+   * repeat (new shapes at every point) allocates nothing for them.
+   */
+  keepGroup(key: readonly number[], sums: Float64Array): Float64Array | undefined {
+    if (!this.seenBefore(key)) return undefined;
+    const kept = sums.slice();
+    this.groupCache.set(key, kept);
+    return kept;
   }
 
   /**
-   * Hashes of group keys seen once: a group is cached the second time it is timed, so a
-   * sweep whose groups never repeat (new shapes at every point) allocates nothing for them.
-   * A collision only caches a group early; a cached group replays the same doubles.
+   * Hashes of group keys seen once. A collision only caches a group early; a cached group
+   * replays the same doubles.
    */
   private readonly seenGroups = new Int32Array(SEEN_GROUP_SLOTS);
 
-  /** Whether a timed group should be cached: true from its second timing on. */
-  admitGroup(key: readonly number[]): boolean {
+  private seenBefore(key: readonly number[]): boolean {
     const h = hashNumbers(key, key.length);
     const slot = h & (SEEN_GROUP_SLOTS - 1);
     if (this.seenGroups[slot] === h) return true;

@@ -124,7 +124,6 @@ export class BlockTimer implements OpSink {
     }
     this.sums.beginGroup();
     emit();
-    const sums = this.sums.endGroup();
-    if (this.backend.admitGroup(key)) this.backend.cacheGroup(key, sums.slice());
+    this.backend.keepGroup(key, this.sums.endGroup());
   }
 }
