@@ -221,7 +221,6 @@ function uniformClosed(c: RoutingFields, T: number): Routing {
 function sampled(c: RoutingFields, T: number): Routing {
   const E = c.num_routed_experts, K = c.num_activated_routed_experts_per_token, EP = c.expert_parallelism_degree;
   const useEplb = c.eplb_policy !== "none";
-  if (c.expert_load_model === "uniform" && !useEplb && c.num_redundant_experts === 0 && c.routing_samples === 0) return uniformClosed(c, T);
   if (useEplb) {
     const why = eplbShapeError(E, E + c.num_redundant_experts, c.eplb_groups, c.eplb_nodes, EP, c.eplb_policy as EplbPolicy);
     if (why) throw new ConfigError("eplb_policy", c.eplb_policy, `cannot build this EPLB shape: ${why}`);
