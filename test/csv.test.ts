@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { stringify } from "csv-stringify/sync";
-import { csvText } from "../src/engine/rows.js";
-import { compileRowWriter, CSV_OPTIONS, RowBytes, type ColumnSource } from "../src/engine/row-format.js";
+import { compileRowWriter, CSV_OPTIONS, csvText, RowBytes, type ColumnSource } from "../src/engine/row-format.js";
 
 const value = fc.oneof(
   fc.double(), fc.integer(), fc.maxSafeInteger(), fc.constantFrom(0, -0, 1e21, 1e-7, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER, 0.1 + 0.2, NaN, 9, 10, 99, 100, 1e15, 1e16 - 1),

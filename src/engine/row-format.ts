@@ -16,7 +16,7 @@ const PLAIN = /^[^",\r\n]*$/;
 const QUOTE = /"/g;
 
 /** One field as csv-stringify writes it within a row (test/csv.test.ts checks every type). */
-export function csvCell(v: unknown): string {
+function csvCell(v: unknown): string {
   if (typeof v === "number") return String(v);
   if (typeof v === "string") return PLAIN.test(v) ? v : `"${v.replace(QUOTE, '""')}"`;
   if (typeof v === "boolean") return v ? "true" : "false";
@@ -26,10 +26,17 @@ export function csvCell(v: unknown): string {
 }
 
 /** One CSV line, byte-identical to csv-stringify's. */
-export function csvLine(row: readonly unknown[]): string {
+function csvLine(row: readonly unknown[]): string {
   let line = "";
   for (let i = 0; i < row.length; i++) line += (i > 0 ? "," : "") + csvCell(row[i]);
   return line + "\n";
+}
+
+/** CSV text of rows (headers, error rows), byte-identical to csv-stringify's. */
+export function csvText(rows: readonly (readonly unknown[])[]): string {
+  let out = "";
+  for (const row of rows) out += csvLine(row);
+  return out;
 }
 
 const COMMA = 44, NEWLINE = 10, MINUS = 45, ZERO = 48;

@@ -3,13 +3,11 @@
  * results rows for valid points, error rows for invalid or failed ones.
  * Runs inside workers and, for the benchmark's ideal, in-process.
  */
-import { ConfigError, configKey, resolveConfig, type MoeConfig } from "../model/config.js";
+import { ConfigError, configKey, resolveConfig } from "../model/config.js";
 import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
 import { ENERGY_COLUMNS, evaluateWithEnergy, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
-import { compileRowWriter, csvLine, RowBytes, type RowWriter } from "./row-format.js";
-
-export { csvLine };
+import { compileRowWriter, csvText, RowBytes, type RowWriter } from "./row-format.js";
 
 export const ERROR_COLUMNS = ["point_index", "kind", "field", "reason", "config"] as const;
 
@@ -47,13 +45,6 @@ export interface ChunkResult {
   busyMs?: number;
   errorsCsv: string;
   counts: ChunkCounts;
-}
-
-/** CSV text of rows, byte-identical to csv-stringify's. */
-export function csvText(rows: readonly (readonly unknown[])[]): string {
-  let out = "";
-  for (const row of rows) out += csvLine(row);
-  return out;
 }
 
 /** The row writer for a plan's columns, compiled once per plan. */

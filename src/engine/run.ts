@@ -20,7 +20,8 @@ import { RunIoError } from "./io-error.js";
 import { lockFolder } from "./lock.js";
 import { ERRORS, MANIFEST, writeFileAtomic, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
-import { addCounts, csvText, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkCounts, type ChunkResult } from "./rows.js";
+import { addCounts, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkCounts, type ChunkResult } from "./rows.js";
+import { csvText } from "./row-format.js";
 import { gitCommit, gitDirty, MOESWEEP_VERSION } from "./version.js";
 
 /** A run that cannot start as asked (spec changed, foreign files in the way): exit 2. */
