@@ -5,7 +5,7 @@
  */
 import { hash } from "node:crypto";
 import { InputError } from "../errors.js";
-import { CHIP_IDS, type ChipSpec, type IciTopology } from "./catalog/chips.js";
+import { CHIP_IDS, type ChipSpec } from "./catalog/chips.js";
 import { ATTENTION_TYPES, FFN_TYPES, MODEL_IDS, type ModelSpec } from "./catalog/models.js";
 import { chipSpec, modelSpec } from "./catalog/neusim-files.js";
 import { LOAD_MODELS } from "./routing/loads.js";
