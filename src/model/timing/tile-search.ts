@@ -16,12 +16,26 @@ export interface TileChoice {
   hbmBytes: number;
 }
 
+/**
+ * Divisor lists by n. Kept small (each list is a JS array, and a worker's memory is the
+ * point): a miss costs a factorization, which is quick for matmul sizes (mostly small
+ * primes); the tile memo in front of this already caches each whole search.
+ */
+const FACTOR_CACHE_ENTRIES = 1024;
 const factorCache = new Map<number, number[]>();
 
 /** All divisors of n, ascending. */
 export function factors(n: number): number[] {
   let f = factorCache.get(n);
   if (f) return f;
+  f = Number.isSafeInteger(n) && n >= 1 ? divisorsOf(n) : scanDivisors(n);
+  if (factorCache.size >= FACTOR_CACHE_ENTRIES) factorCache.clear();
+  factorCache.set(n, f);
+  return f;
+}
+
+/** NeuSim's scan: each i up to sqrt(n) that divides n, and its cofactor (for sizes beyond 2^53, never met). */
+function scanDivisors(n: number): number[] {
   const low: number[] = [];
   const high: number[] = [];
   for (let i = 1; i * i <= n; i++) {
@@ -30,10 +44,32 @@ export function factors(n: number): number[] {
       if (i !== n / i) high.push(n / i);
     }
   }
-  f = low.concat(high.reverse());
-  if (factorCache.size > 20_000) factorCache.clear();
-  factorCache.set(n, f);
-  return f;
+  return low.concat(high.reverse());
+}
+
+/**
+ * Divisors from the prime factorization: each prime power found multiplies the divisors so
+ * far. Trial division stops at the square root of what is left, so sizes made of small primes
+ * (nearly all: 7168 = 2^10 x 7) take a few steps instead of sqrt(n).
+ */
+function divisorsOf(n: number): number[] {
+  const divs = [1];
+  let rest = n;
+  for (let p = 2; p * p <= rest; p += p === 2 ? 1 : 2) {
+    if (rest % p !== 0) continue;
+    const len = divs.length;
+    let power = 1;
+    while (rest % p === 0) {
+      rest /= p;
+      power *= p;
+      for (let i = 0; i < len; i++) divs.push(divs[i] * power);
+    }
+  }
+  if (rest > 1) {
+    const len = divs.length;
+    for (let i = 0; i < len; i++) divs.push(divs[i] * rest);
+  }
+  return divs.sort((a, b) => a - b);
 }
 
 /** NeuSim's "enough MXU ops to hide HBM latency" threshold, lowered until a tile qualifies. */
