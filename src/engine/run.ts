@@ -63,11 +63,12 @@ export const DEFAULT_CHUNK_SIZE = 2048;
 /**
  * Worker heap limits. The young generation trades speed for memory: on a typical
  * 1.2M-point sweep with 2 workers, 8 / 16 / 32 / 64 MB gave 31k / 41k / 46k / 55k
- * points/s at 252 / 262 / 332 / 440 MB peak RSS (2026-11-29). Since configs are built
- * as one literal (far less garbage per point), 8 MB is as fast as 16 MB (38.7k vs 36.1k
- * points/s on the bench's typical sweep) at 226 vs 252 MB on an 800k-point run.
+ * points/s at 252 / 262 / 332 / 440 MB peak RSS (2026-11-29). Now that a point makes
+ * little garbage (about 9 kB), the size no longer matters for speed: 3 MB (1 MB
+ * semi-spaces) ran the bench's typical sweep at 106-118k points/s against 96-115k at
+ * 8 MB, and cut the 1M-point RSS sweep's peak by about 20 MB.
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 3;
 const OLD_GENERATION_MB = 96;
 
 export async function runSweep(opts: RunOptions): Promise<RunSummary> {
