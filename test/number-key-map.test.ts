@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { NumberKeyMap } from "../src/model/number-key-map.js";
+import { NumberKeyMap, NumberRowMap } from "../src/model/number-key-map.js";
 
 describe("NumberKeyMap", () => {
   // Keys from a small pool of numbers, so keys repeat, share prefixes and collide; lengths vary (the table widens).
@@ -36,5 +36,27 @@ describe("NumberKeyMap", () => {
       for (const k of keys) expect(map.get([...k, -1], k.length)).toBe(ref.get(k.join()));
       expect(map.get([1000])).toBeUndefined();
       expect(map.size).toBe(ref.size);
+    });
+
+  fcTest.prop([fc.array(fc.oneof(fc.record({ set: key, row: fc.array(fc.double(), { minLength: 3, maxLength: 3 }) }), fc.record({ get: key })), { maxLength: 3000 }),
+    fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2000 }))], { numRuns: 100 })(
+    "NumberRowMap keeps each key's row of numbers in one array, through its growth and the clear at the bound", (steps, bound) => {
+      const map = new NumberRowMap(bound, 3);
+      const ref = new Map<string, number[]>();
+      for (const s of steps) {
+        if ("set" in s) {
+          if (!ref.has(s.set.join()) && ref.size >= bound) ref.clear();
+          const at = map.rowFor(s.set);
+          map.rows.set(s.row, at);
+          ref.set(s.set.join(), s.row);
+        } else {
+          const at = map.rowOf(s.get);
+          const want = ref.get(s.get.join());
+          if (!want) expect(at).toBe(-1);
+          else expect([...map.rows.subarray(at, at + 3)]).toEqual(want);
+        }
+        expect(map.size).toBe(ref.size);
+        expect(map.rows.length).toBeLessThanOrEqual(bound * 3);
+      }
     });
 });

@@ -1,10 +1,10 @@
 /**
- * A bounded map keyed by a short list of numbers (an operator group's shape, an
+ * Bounded maps keyed by a short list of numbers (an operator group's shape, an
  * operator's cost inputs, a matmul's tile-search inputs): open addressing over flat
  * typed arrays, so a lookup builds no key string and an insert allocates nothing
  * but (rarely) a larger table. Cleared whole when full, so memory stays flat on
- * any sweep; the table grows with use, to at most 4/3 of the bound's slots
- * (rounded up to a power of two).
+ * any sweep; the table grows with use, to at most 8/3 of the bound's slots
+ * (a power of two at most 3/4 full).
  */
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
@@ -25,7 +25,12 @@ const FIRST_SLOTS = 1024;
 /** Keys are short (the longest, attention's group, has about 20 numbers). */
 const MAX_KEY_LENGTH = 255;
 
-export class NumberKeyMap<V> {
+/**
+ * The keys: each key's slot holds its entry number (0, 1, 2, ... in the order the keys
+ * came since the last clear), and the subclasses keep values by entry, so growing the
+ * table moves slot numbers but never values.
+ */
+export abstract class NumberKeyIndex {
   private slots = 0;
   private mask = 0;
   /** Numbers per key slot: the longest key seen so far. */
@@ -34,46 +39,43 @@ export class NumberKeyMap<V> {
   /** A slot's key length; 0: empty (no key is empty). */
   private lengths = new Uint8Array(0);
   private hashes = new Int32Array(0);
-  private values: (V | undefined)[] = [];
+  private entryOf = new Int32Array(0);
   private entries = 0;
 
-  constructor(private readonly bound: number) {}
+  constructor(readonly bound: number) {}
 
   get size(): number {
     return this.entries;
   }
 
-  /** `length`: how many leading numbers of `key` are the key (default: all). */
-  get(key: ArrayLike<number>, length = key.length): V | undefined {
-    if (this.entries === 0) return undefined;
+  /** The key's entry, or -1. `length`: how many leading numbers of `key` are the key (default: all). */
+  protected entry(key: ArrayLike<number>, length: number): number {
+    if (this.entries === 0) return -1;
     const slot = this.find(key, length, hashNumbers(key, length));
-    return this.lengths[slot] === 0 ? undefined : this.values[slot];
+    return this.lengths[slot] === 0 ? -1 : this.entryOf[slot];
   }
 
-  set(key: ArrayLike<number>, value: V, length = key.length): void {
+  /** The key's entry, made if new; a new key in a full map clears it first (earlier entries are gone). */
+  protected entryFor(key: ArrayLike<number>, length: number): number {
     if (length < 1 || length > MAX_KEY_LENGTH) throw new RangeError(`NumberKeyMap keys have 1 to ${MAX_KEY_LENGTH} numbers, not ${length}`);
     if (length > this.width || 4 * (this.entries + 1) > 3 * this.slots) this.grow(Math.max(length, this.width));
     const h = hashNumbers(key, length);
     let slot = this.find(key, length, h);
-    if (this.lengths[slot] === 0) {
-      // A new key in a full map: start over.
-      if (this.entries >= this.bound) {
-        this.clear();
-        slot = this.find(key, length, h);
-      }
-      this.entries++;
-      this.lengths[slot] = length;
-      this.hashes[slot] = h;
-      const base = slot * this.width;
-      for (let i = 0; i < length; i++) this.keys[base + i] = key[i];
+    if (this.lengths[slot] !== 0) return this.entryOf[slot];
+    if (this.entries >= this.bound) {
+      this.clear();
+      slot = this.find(key, length, h);
     }
-    this.values[slot] = value;
+    this.lengths[slot] = length;
+    this.hashes[slot] = h;
+    const base = slot * this.width;
+    for (let i = 0; i < length; i++) this.keys[base + i] = key[i];
+    return (this.entryOf[slot] = this.entries++);
   }
 
   clear(): void {
     if (this.entries === 0) return;
     this.lengths.fill(0);
-    this.values.fill(undefined);
     this.entries = 0;
   }
 
@@ -94,9 +96,9 @@ export class NumberKeyMap<V> {
     }
   }
 
-  /** A larger table (or wider keys), the entries moved over. */
+  /** A larger table (or wider keys), the keys moved over. */
   private grow(width: number): void {
-    const old = { keys: this.keys, lengths: this.lengths, hashes: this.hashes, values: this.values, width: this.width, slots: this.slots };
+    const old = { keys: this.keys, lengths: this.lengths, hashes: this.hashes, entryOf: this.entryOf, width: this.width, slots: this.slots };
     let slots = Math.max(FIRST_SLOTS, this.slots);
     while (4 * (this.entries + 1) > 3 * slots) slots *= 2;
     this.slots = slots;
@@ -105,7 +107,7 @@ export class NumberKeyMap<V> {
     this.keys = new Float64Array(slots * width);
     this.lengths = new Uint8Array(slots);
     this.hashes = new Int32Array(slots);
-    this.values = new Array<V | undefined>(slots).fill(undefined);
+    this.entryOf = new Int32Array(slots);
     for (let s = 0; s < old.slots; s++) {
       const length = old.lengths[s];
       if (length === 0) continue;
@@ -113,8 +115,56 @@ export class NumberKeyMap<V> {
       const slot = this.find(key, length, old.hashes[s]);
       this.lengths[slot] = length;
       this.hashes[slot] = old.hashes[s];
+      this.entryOf[slot] = old.entryOf[s];
       this.keys.set(key, slot * width);
-      this.values[slot] = old.values[s];
     }
+  }
+}
+
+/** Any value by key. */
+export class NumberKeyMap<V> extends NumberKeyIndex {
+  private values: (V | undefined)[] = [];
+
+  get(key: ArrayLike<number>, length = key.length): V | undefined {
+    const e = this.entry(key, length);
+    return e < 0 ? undefined : this.values[e];
+  }
+
+  set(key: ArrayLike<number>, value: V, length = key.length): void {
+    this.values[this.entryFor(key, length)] = value;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.values = [];
+  }
+}
+
+/**
+ * A row of `rowWidth` numbers by key, all rows in one Float64Array (`rows`): no object
+ * per entry, nothing for the garbage collector to trace. A row is read at its offset.
+ */
+export class NumberRowMap extends NumberKeyIndex {
+  rows = new Float64Array(0);
+
+  constructor(bound: number, readonly rowWidth: number) {
+    super(bound);
+  }
+
+  /** Offset of the key's row in `rows`, or -1. */
+  rowOf(key: ArrayLike<number>, length = key.length): number {
+    const e = this.entry(key, length);
+    return e < 0 ? -1 : e * this.rowWidth;
+  }
+
+  /** Offset of the key's row, made if new (read `rows` after: it may have grown). */
+  rowFor(key: ArrayLike<number>, length = key.length): number {
+    const at = this.entryFor(key, length) * this.rowWidth;
+    if (at + this.rowWidth > this.rows.length) {
+      const grown = new Float64Array(Math.min(this.bound * this.rowWidth, Math.max(2 * this.rows.length, 256 * this.rowWidth)));
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    return at;
   }
 }

@@ -163,7 +163,7 @@ export class EnergySink implements OpSink {
     emit();
     this.recording = undefined;
     // Kept from its second emission on, as the timer keeps groups: a group that never comes back costs no memory.
-    const times = this.backend.keepGroup(key, sums.endGroup());
-    if (times) this.cache.set(key, { times, records });
+    const times = sums.endGroup();
+    if (this.backend.keepGroup(key, times)) this.cache.set(key, { times: times.slice(), records });
   }
 }

@@ -6,7 +6,8 @@
  * everything else costs less to compute than to look up.
  */
 import type { Op, OpClass, OpCost } from "../ops/op.js";
-import { hashNumbers, NumberKeyMap } from "../number-key-map.js";
+import { hashNumbers, NumberRowMap } from "../number-key-map.js";
+import { GROUP_SUMS_LENGTH } from "./block-timer.js";
 import { CHIP_PARAM_NAMES, chipParamsKey, type ChipParams } from "./chip-params.js";
 import { bestTile } from "./tile-search.js";
 
@@ -45,26 +46,26 @@ const VU_ELEMS_PER_CYCLE = 8 * 128;
 
 export class TimingBackend {
   /** Tile-search traffic per batch element, by (m, n, k and dtype sizes): the choice does not depend on the batch. */
-  private readonly tileMemo = new NumberKeyMap<number>(TILE_MEMO_ENTRIES);
+  private readonly tileMemo = new NumberRowMap(TILE_MEMO_ENTRIES, 1);
   private readonly tileKey = new Float64Array(3);
   private readonly vmemBwGBps: number;
   private readonly saBwGBps: number;
   private readonly vpuBwGBps: number;
   private readonly hbmGiBPerNs: number;
 
-  /** Sums of operator groups (graph.ts names what each depends on), for this chip; bounded like the tile memo. */
-  readonly groupCache = new NumberKeyMap<Float64Array>(GROUP_CACHE_ENTRIES);
+  /** Sums of operator groups (graph.ts names what each depends on), for this chip, a row each; bounded like the tile memo. */
+  readonly groupCache = new NumberRowMap(GROUP_CACHE_ENTRIES, GROUP_SUMS_LENGTH);
 
   /**
-   * Keep a timed group's sums (`sums` is the timer's scratch: a copy is kept) from its second
-   * timing on, and return that copy; undefined the first time. A sweep whose groups never
-   * repeat (new shapes at every point) allocates nothing for them.
+   * Keep a timed group's sums (the timer's scratch: they are copied) from its second timing
+   * on; true if kept. A sweep whose groups never repeat (new shapes at every point) keeps
+   * nothing for them.
    */
-  keepGroup(key: readonly number[], sums: Float64Array): Float64Array | undefined {
-    if (!this.seenBefore(key)) return undefined;
-    const kept = sums.slice();
-    this.groupCache.set(key, kept);
-    return kept;
+  keepGroup(key: readonly number[], sums: Float64Array): boolean {
+    if (!this.seenBefore(key)) return false;
+    const at = this.groupCache.rowFor(key);
+    this.groupCache.rows.set(sums, at);
+    return true;
   }
 
   /**
@@ -213,11 +214,12 @@ export class TimingBackend {
     key[0] = m;
     key[1] = n;
     key[2] = k * 64 + lhsBytes * 16 + rhsBytes * 4 + outBytes; // dtype sizes are 1, 2 or 4
-    let perBatch = this.tileMemo.get(key);
-    if (perBatch === undefined) {
-      perBatch = bestTile({ b: 1, m, n, k, lhsBytes, rhsBytes, outBytes, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
-      this.tileMemo.set(key, perBatch);
-    }
+    const memo = this.tileMemo;
+    const at = memo.rowOf(key);
+    if (at >= 0) return b * memo.rows[at];
+    const perBatch = bestTile({ b: 1, m, n, k, lhsBytes, rhsBytes, outBytes, saDim: this.chip.sa_dim, vmemBytes }).hbmBytes;
+    const row = memo.rowFor(key); // before reading memo.rows: adding a row may grow it
+    memo.rows[row] = perBatch;
     return b * perBatch;
   }
 

@@ -14,6 +14,8 @@ import { product } from "../numeric.js";
 import type { TimingBackend } from "./backend.js";
 
 const STAGE = BLOCKS.length, PIPELINE = BLOCKS.length + 1;
+/** A group's sums: per block, then the stage's and the pipeline transfers' totals. */
+export const GROUP_SUMS_LENGTH = BLOCKS.length + 2;
 
 /**
  * A phase's time, per block and in total: one stage's operators, and the
@@ -27,7 +29,7 @@ export class PhaseSums {
   pipelineNs = 0;
   private open: Float64Array | null = null;
   /** The open group's sums: one array reused group after group (a cache keeps a copy). */
-  private readonly groupScratch = new Float64Array(BLOCKS.length + 2);
+  private readonly groupScratch = new Float64Array(GROUP_SUMS_LENGTH);
 
   add(block: Block, execNs: number, count: number): void {
     const t = execNs * count;
@@ -62,10 +64,11 @@ export class PhaseSums {
     return g;
   }
 
-  addGroup(g: Float64Array): void {
-    for (let i = 0; i < BLOCKS.length; i++) this.byBlock[i] += g[i];
-    this.stageNs += g[STAGE];
-    this.pipelineNs += g[PIPELINE];
+  /** Add a group's sums, kept at offset `at` of `g`. */
+  addGroup(g: Float64Array, at = 0): void {
+    for (let i = 0; i < BLOCKS.length; i++) this.byBlock[i] += g[at + i];
+    this.stageNs += g[at + STAGE];
+    this.pipelineNs += g[at + PIPELINE];
   }
 }
 
@@ -117,9 +120,10 @@ export class BlockTimer implements OpSink {
   }
 
   group(key: readonly number[], emit: () => void): void {
-    const cached = this.backend.groupCache.get(key);
-    if (cached) {
-      this.sums.addGroup(cached);
+    const cache = this.backend.groupCache;
+    const at = cache.rowOf(key);
+    if (at >= 0) {
+      this.sums.addGroup(cache.rows, at);
       return;
     }
     this.sums.beginGroup();
