@@ -8,7 +8,7 @@ describe("NumberKeyMap", () => {
   const key = fc.oneof(fc.array(num, { minLength: 1, maxLength: 2 }), fc.array(num, { minLength: 1, maxLength: 30 }));
   const step = fc.oneof(fc.record({ set: key, value: fc.integer() }), fc.record({ get: key }));
 
-  fcTest.prop([fc.array(step, { maxLength: 3000 }), fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2000 }))], { numRuns: 100 })(
+  fcTest.prop([fc.array(step, { maxLength: 3000, size: "max" }), fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2000 }))], { numRuns: 100 })(
     "answers as a Map of the keys' text would, cleared whole when the bound is reached", (steps, bound) => {
       const map = new NumberKeyMap<number>(bound);
       const ref = new Map<string, number>();
@@ -24,7 +24,7 @@ describe("NumberKeyMap", () => {
       }
     });
 
-  fcTest.prop([fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5000 })], { numRuns: 20 })(
+  fcTest.prop([fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 8 }), { minLength: 2000, maxLength: 5000 })], { numRuns: 20 })(
     "keeps every entry up to the bound, through growth (a key's leading numbers, with `length`)", (keys) => {
       const map = new NumberKeyMap<number>(100_000);
       const ref = new Map<string, number>();
@@ -38,7 +38,7 @@ describe("NumberKeyMap", () => {
       expect(map.size).toBe(ref.size);
     });
 
-  fcTest.prop([fc.array(fc.oneof(fc.record({ set: key, row: fc.array(fc.double(), { minLength: 3, maxLength: 3 }) }), fc.record({ get: key })), { maxLength: 3000 }),
+  fcTest.prop([fc.array(fc.oneof(fc.record({ set: key, row: fc.array(fc.double(), { minLength: 3, maxLength: 3 }) }), fc.record({ get: key })), { maxLength: 3000, size: "max" }),
     fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2000 }))], { numRuns: 100 })(
     "NumberRowMap keeps each key's row of numbers in one array, through its growth and the clear at the bound", (steps, bound) => {
       const map = new NumberRowMap(bound, 3);

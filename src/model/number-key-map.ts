@@ -131,7 +131,8 @@ export class NumberKeyMap<V> extends NumberKeyIndex {
   }
 
   set(key: ArrayLike<number>, value: V, length = key.length): void {
-    this.values[this.entryFor(key, length)] = value;
+    const e = this.entryFor(key, length); // before reading this.values: a clear replaces it
+    this.values[e] = value;
   }
 
   override clear(): void {
