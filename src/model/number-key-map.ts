@@ -4,7 +4,7 @@
  * typed arrays, so a lookup builds no key string and an insert allocates nothing
  * but (rarely) a larger table. Cleared whole when full, so memory stays flat on
  * any sweep; the table grows with use, to at most 8/3 of the bound's slots
- * (a power of two at most 3/4 full).
+ * (a power of two at most 3/4 full) and the bound's keys.
  */
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
@@ -26,20 +26,22 @@ const FIRST_SLOTS = 1024;
 const MAX_KEY_LENGTH = 255;
 
 /**
- * The keys: each key's slot holds its entry number (0, 1, 2, ... in the order the keys
- * came since the last clear), and the subclasses keep values by entry, so growing the
- * table moves slot numbers but never values.
+ * The keys: a slot holds a key's hash, length and entry number (0, 1, 2, ... in the order
+ * the keys came since the last clear); the key's numbers are stored by entry (so a table
+ * 3/4 full at most costs no room for the empty slots' keys), and the subclasses keep
+ * values by entry, so growing the table moves slot numbers but never keys or values.
  */
 export abstract class NumberKeyIndex {
   private slots = 0;
   private mask = 0;
-  /** Numbers per key slot: the longest key seen so far. */
-  private width = 0;
-  private keys = new Float64Array(0);
   /** A slot's key length; 0: empty (no key is empty). */
   private lengths = new Uint8Array(0);
   private hashes = new Int32Array(0);
   private entryOf = new Int32Array(0);
+  /** Numbers per stored key: the longest key seen so far. */
+  private width = 0;
+  /** Keys by entry, `width` numbers each. */
+  private keys = new Float64Array(0);
   private entries = 0;
 
   constructor(readonly bound: number) {}
@@ -58,7 +60,7 @@ export abstract class NumberKeyIndex {
   /** The key's entry, made if new; a new key in a full map clears it first (earlier entries are gone). */
   protected entryFor(key: ArrayLike<number>, length: number): number {
     if (length < 1 || length > MAX_KEY_LENGTH) throw new RangeError(`NumberKeyMap keys have 1 to ${MAX_KEY_LENGTH} numbers, not ${length}`);
-    if (length > this.width || 4 * (this.entries + 1) > 3 * this.slots) this.grow(Math.max(length, this.width));
+    if (4 * (this.entries + 1) > 3 * this.slots) this.growSlots();
     const h = hashNumbers(key, length);
     let slot = this.find(key, length, h);
     if (this.lengths[slot] !== 0) return this.entryOf[slot];
@@ -66,11 +68,14 @@ export abstract class NumberKeyIndex {
       this.clear();
       slot = this.find(key, length, h);
     }
+    const entry = this.entries++;
+    if (length > this.width || (entry + 1) * this.width > this.keys.length) this.growKeys(Math.max(length, this.width));
     this.lengths[slot] = length;
     this.hashes[slot] = h;
-    const base = slot * this.width;
+    this.entryOf[slot] = entry;
+    const base = entry * this.width;
     for (let i = 0; i < length; i++) this.keys[base + i] = key[i];
-    return (this.entryOf[slot] = this.entries++);
+    return entry;
   }
 
   clear(): void {
@@ -81,13 +86,13 @@ export abstract class NumberKeyIndex {
 
   /** The key's slot, or the empty slot where it would go (linear probing; the table is at most 3/4 full). */
   private find(key: ArrayLike<number>, length: number, h: number): number {
-    const { lengths, hashes, keys, width, mask } = this;
+    const { lengths, hashes, entryOf, keys, width, mask } = this;
     let slot = h & mask;
     for (;;) {
       const n = lengths[slot];
       if (n === 0) return slot;
       if (n === length && hashes[slot] === h) {
-        const base = slot * width;
+        const base = entryOf[slot] * width;
         let i = 0;
         while (i < length && keys[base + i] === key[i]) i++;
         if (i === length) return slot;
@@ -96,28 +101,35 @@ export abstract class NumberKeyIndex {
     }
   }
 
-  /** A larger table (or wider keys), the keys moved over. */
-  private grow(width: number): void {
-    const old = { keys: this.keys, lengths: this.lengths, hashes: this.hashes, entryOf: this.entryOf, width: this.width, slots: this.slots };
+  /** A table with twice the slots (at least FIRST_SLOTS), the keys' slots moved over. */
+  private growSlots(): void {
+    const old = { lengths: this.lengths, hashes: this.hashes, entryOf: this.entryOf, slots: this.slots };
     let slots = Math.max(FIRST_SLOTS, this.slots);
     while (4 * (this.entries + 1) > 3 * slots) slots *= 2;
     this.slots = slots;
     this.mask = slots - 1;
-    this.width = width;
-    this.keys = new Float64Array(slots * width);
     this.lengths = new Uint8Array(slots);
     this.hashes = new Int32Array(slots);
     this.entryOf = new Int32Array(slots);
     for (let s = 0; s < old.slots; s++) {
-      const length = old.lengths[s];
-      if (length === 0) continue;
-      const key = old.keys.subarray(s * old.width, s * old.width + length);
-      const slot = this.find(key, length, old.hashes[s]);
-      this.lengths[slot] = length;
+      if (old.lengths[s] === 0) continue;
+      // Keys are distinct: the first empty slot from the hash is the key's.
+      let slot = old.hashes[s] & this.mask;
+      while (this.lengths[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.lengths[slot] = old.lengths[s];
       this.hashes[slot] = old.hashes[s];
       this.entryOf[slot] = old.entryOf[s];
-      this.keys.set(key, slot * width);
     }
+  }
+
+  /** Room for more keys (twice as many, up to the bound), or wider keys. */
+  private growKeys(width: number): void {
+    const capacity = Math.min(this.bound, Math.max(this.entries, 2 * Math.floor(this.keys.length / Math.max(1, this.width)), 256));
+    const keys = new Float64Array(capacity * width);
+    if (width === this.width) keys.set(this.keys);
+    else for (let e = 0; e < this.entries - 1; e++) keys.set(this.keys.subarray(e * this.width, (e + 1) * this.width), e * width);
+    this.keys = keys;
+    this.width = width;
   }
 }
 
