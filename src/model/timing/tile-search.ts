@@ -34,7 +34,7 @@ export function factors(n: number): number[] {
   return f;
 }
 
-/** NeuSim's scan: each i up to sqrt(n) that divides n, and its cofactor (for sizes beyond 2^53, never met). */
+/** NeuSim's scan: each i up to sqrt(n) that divides n, and its cofactor (kept for what is not a positive safe integer: no divisors, or sizes beyond 2^53, never met). */
 function scanDivisors(n: number): number[] {
   const low: number[] = [];
   const high: number[] = [];
