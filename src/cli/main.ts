@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * moesweep command-line entry point. The young-generation flag is set before the program's
- * modules are even parsed (a dynamic import), which keeps a few MB more of the main thread's
- * heap from being committed than a first static import would (see young-generation.ts).
+ * moesweep command-line entry point. For `run`, the young-generation flag is set before the
+ * program's modules are even parsed (a dynamic import), which keeps a few MB more of the main
+ * thread's heap from being committed than a first static import would (see young-generation.ts).
  */
-import "./young-generation.js";
+import { commandOf, keepYoungGenerationSmall } from "./young-generation.js";
 
+if (commandOf(process.argv) === "run") keepYoungGenerationSmall();
 await import("./program.js");
