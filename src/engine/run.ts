@@ -64,9 +64,10 @@ export const DEFAULT_CHUNK_SIZE = 2048;
  * Worker heap limits. The young generation trades speed for memory: on a typical
  * 1.2M-point sweep with 2 workers, 8 / 16 / 32 / 64 MB gave 31k / 41k / 46k / 55k
  * points/s at 252 / 262 / 332 / 440 MB peak RSS (2026-11-29). Now that a point makes
- * little garbage (about 9 kB), the size no longer matters for speed: 3 MB (1 MB
- * semi-spaces) ran the bench's typical sweep at 106-118k points/s against 96-115k at
- * 8 MB, and cut the 1M-point RSS sweep's peak by about 20 MB.
+ * little garbage (about 9 kB), the size matters little: against 8 MB, 3 MB (1 MB
+ * semi-spaces) ran the bench's typical sweep at a median 110k vs 112k points/s and the
+ * worst case at 63k vs 68k (alternating runs, within this machine's noise; 5 MB: 61k vs
+ * 3 MB's 60k), and cut the peak RSS of the 1M-point RSS sweep by about 20 MB.
  */
 const YOUNG_GENERATION_MB = 3;
 const OLD_GENERATION_MB = 96;
