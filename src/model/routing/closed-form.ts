@@ -45,9 +45,13 @@ export function expectedMaxBinomial(T: number, p: number, n: number): number {
   // Shortcuts that keep every double: while F < 2^(-56/n), F^n < 2^-55 and 1 - F^n is exactly 1;
   // once F is exactly 1 it stays 1 (F is capped there), and every later term is exactly 0.
   const negligible = Math.pow(2, -56 / n);
+  // log x! read straight from the table when it covers 0..T (logFactorial(T) above grew it so):
+  // the same doubles as binomialPmf's, without two calls and their checks per term.
+  const table = Number.isInteger(T) && T < logFactorials.length ? logFactorials : undefined;
   let sum = lo;
   for (let x = lo; x <= hi; x++) {
-    F = Math.min(1, F + binomialPmf(lgT1, T, x, logP, logQ));
+    const pmf = table ? Math.exp(lgT1 - table[x] - table[T - x] + x * logP + (T - x) * logQ) : binomialPmf(lgT1, T, x, logP, logQ);
+    F = Math.min(1, F + pmf);
     if (F === 1) break;
     sum += F < negligible ? 1 : 1 - Math.pow(F, n);
   }
