@@ -20,6 +20,16 @@ export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }
 
+/** Prime factors of n, ascending (with repeats: 12 -> 2, 2, 3). */
+export function primeFactors(n: number): number[] {
+  const out: number[] = [];
+  let r = n;
+  while (r % 2 === 0 && r > 1) { out.push(2); r /= 2; }
+  for (let i = 3; i * i <= r; i += 2) while (r % i === 0) { out.push(i); r /= i; }
+  if (r > 2) out.push(r);
+  return out;
+}
+
 export function product(xs: readonly number[]): number {
   let p = 1;
   for (const x of xs) p *= x;

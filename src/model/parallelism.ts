@@ -3,16 +3,7 @@
  * (run_sim_lib.map_parallelism_to_ici_axes_llm[_moe], frontend/util.py). Pure.
  */
 import { ConfigError, type MoeConfig } from "./config.js";
-
-/** Prime factors of n, ascending. */
-export function primeFactors(n: number): number[] {
-  const out: number[] = [];
-  let r = n;
-  while (r % 2 === 0 && r > 1) { out.push(2); r /= 2; }
-  for (let i = 3; i * i <= r; i += 2) while (r % i === 0) { out.push(i); r /= i; }
-  if (r > 2) out.push(r);
-  return out;
-}
+import { primeFactors } from "./numeric.js";
 
 /**
  * Split a degree over n axes, as square as possible: smallest primes first,

@@ -2,6 +2,7 @@
  * HBM traffic of a matmul that does not fit in VMEM: NeuSim's tile search
  * (npusim_lib.find_best_tile_shape_for_matmul). Pure; memoized by shape.
  */
+import { primeFactors } from "../numeric.js";
 
 export interface TileProblem {
   b: number; m: number; n: number; k: number;
@@ -48,26 +49,20 @@ function scanDivisors(n: number): number[] {
 }
 
 /**
- * Divisors from the prime factorization: each prime power found multiplies the divisors so
- * far. Trial division stops at the square root of what is left, so sizes made of small primes
- * (nearly all: 7168 = 2^10 x 7) take a few steps instead of sqrt(n).
+ * Divisors from the prime factorization: each prime power multiplies the divisors so far.
+ * Matmul sizes are made of small primes (7168 = 2^10 x 7), so factoring takes a few steps
+ * where the scan takes sqrt(n).
  */
 function divisorsOf(n: number): number[] {
   const divs = [1];
-  let rest = n;
-  for (let p = 2; p * p <= rest; p += p === 2 ? 1 : 2) {
-    if (rest % p !== 0) continue;
-    const len = divs.length;
+  const primes = primeFactors(n);
+  for (let i = 0; i < primes.length;) {
+    const p = primes[i], len = divs.length;
     let power = 1;
-    while (rest % p === 0) {
-      rest /= p;
+    for (; primes[i] === p; i++) {
       power *= p;
-      for (let i = 0; i < len; i++) divs.push(divs[i] * power);
+      for (let j = 0; j < len; j++) divs.push(divs[j] * power);
     }
-  }
-  if (rest > 1) {
-    const len = divs.length;
-    for (let i = 0; i < len; i++) divs.push(divs[i] * rest);
   }
   return divs.sort((a, b) => a - b);
 }
