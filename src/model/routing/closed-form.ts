@@ -40,27 +40,27 @@ export function expectedMaxBinomial(T: number, p: number, n: number): number {
   const lo = Math.max(0, Math.floor(mean - 12 * sd - 2));
   const hi = Math.min(T - 1, Math.ceil(mean + 12 * sd + 10 + Math.sqrt(2 * Math.log(Math.max(n, 2))) * sd));
   const logP = Math.log(p), logQ = Math.log1p(-p), lgT1 = logFactorial(T);
+  // log x! for x = 0..T straight from the table when it covers them (logFactorial(T) grew it so):
+  // the same doubles as logFactorial's, without its calls and checks in the loops below.
+  const table = Number.isInteger(T) && T < logFactorials.length ? logFactorials : undefined;
   let F = 0;
-  if (lo <= 200) for (let x = 0; x < lo; x++) F += binomialPmf(lgT1, T, x, logP, logQ); // the lower tail, where it is not negligible
+  if (lo <= 200) for (let x = 0; x < lo; x++) F += binomialPmf(lgT1, T, x, logP, logQ, table); // the lower tail, where it is not negligible
   // Shortcuts that keep every double: while F < 2^(-56/n), F^n < 2^-55 and 1 - F^n is exactly 1;
   // once F is exactly 1 it stays 1 (F is capped there), and every later term is exactly 0.
   const negligible = Math.pow(2, -56 / n);
-  // log x! read straight from the table when it covers 0..T (logFactorial(T) above grew it so):
-  // the same doubles as binomialPmf's, without two calls and their checks per term.
-  const table = Number.isInteger(T) && T < logFactorials.length ? logFactorials : undefined;
   let sum = lo;
   for (let x = lo; x <= hi; x++) {
-    const pmf = table ? Math.exp(lgT1 - table[x] - table[T - x] + x * logP + (T - x) * logQ) : binomialPmf(lgT1, T, x, logP, logQ);
-    F = Math.min(1, F + pmf);
+    F = Math.min(1, F + binomialPmf(lgT1, T, x, logP, logQ, table));
     if (F === 1) break;
     sum += F < negligible ? 1 : 1 - Math.pow(F, n);
   }
   return sum;
 }
 
-/** Binomial(T, p) at x, from logs (lgT1 = log T!). */
-function binomialPmf(lgT1: number, T: number, x: number, logP: number, logQ: number): number {
-  return Math.exp(lgT1 - logFactorial(x) - logFactorial(T - x) + x * logP + (T - x) * logQ);
+/** Binomial(T, p) at x, from logs (lgT1 = log T!; `table`: log k! for k = 0..T, when it covers them). */
+function binomialPmf(lgT1: number, T: number, x: number, logP: number, logQ: number, table: Float64Array | undefined): number {
+  const lgX1 = table ? table[x] : logFactorial(x), lgTX1 = table ? table[T - x] : logFactorial(T - x);
+  return Math.exp(lgT1 - lgX1 - lgTX1 + x * logP + (T - x) * logQ);
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
