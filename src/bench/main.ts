@@ -63,6 +63,17 @@ function typicalSpec(): ResolvedSpec {
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
+/**
+ * Each variant's fastest time over `passes` passes, the variants taking turns: on a busy machine a
+ * garbage collection or a neighbour can double one pass, and must not decide a ratio between them.
+ * `time(variant, index, pass)` measures one pass.
+ */
+function fastestInTurns<T>(variants: readonly T[], passes: number, time: (variant: T, index: number, pass: number) => number): number[] {
+  const best = variants.map(() => Infinity);
+  for (let pass = 0; pass < passes; pass++) variants.forEach((v, i) => { best[i] = Math.min(best[i], time(v, i, pass)); });
+  return best;
+}
+
 interface PoolRun { rate: number; mainUsPerPoint: number; workerUtilization: number }
 
 async function poolRun(spec: ResolvedSpec, points: number, workers: number): Promise<PoolRun> {
@@ -123,8 +134,9 @@ async function throughput(label: string, spec: ResolvedSpec, points: number, wor
  * every point has a prompt length no point before it had (worst case even, closed form odd
  * lengths, so neither reuses the other's shapes, and the closed form, cached on T, is computed
  * each time); they take turns over 3 passes and each keeps its fastest (one pass had swung
- * from 29 to 74 us between runs). Then the sampled models, each point with a new seed, on shapes already cached:
- * their cost per sample and per token-pick over a worst-case point on the same shapes.
+ * from 29 to 74 us between runs). Then the sampled models, each point with a new seed, on
+ * shapes already cached: their cost per sample and per token-pick over a worst-case point on
+ * the same shapes.
  */
 function routingCost(): void {
   const base = { model: "deepseekv3-671b", chip: "tpuv5p", num_chips: 32, tensor_parallelism_degree: 32, expert_parallelism_degree: 32, global_batch_size: 1, phase: "prefill" } as const;
@@ -136,13 +148,9 @@ function routingCost(): void {
   };
   time({}, 200, (i) => 12_000 + i); // warm the code
   const POINTS = 2000, T0 = 4096, PASSES = 3;
-  // The two take turns, each pass on prompt lengths new to both; each keeps its fastest pass.
-  let worst = Infinity, closed = Infinity;
-  for (let pass = 0; pass < PASSES; pass++) {
-    const from = T0 + pass * 2 * POINTS;
-    worst = Math.min(worst, time({}, POINTS, (i) => from + 2 * i));
-    closed = Math.min(closed, time({ expert_load_model: "uniform" }, POINTS, (i) => from + 1 + 2 * i));
-  }
+  // Each pass on prompt lengths new to both: the worst case's even, the closed form's odd.
+  const [worst, closed] = fastestInTurns([{}, { expert_load_model: "uniform" }], PASSES,
+    (extra, odd, pass) => time(extra, POINTS, (i) => T0 + pass * 2 * POINTS + odd + 2 * i));
   console.log(`\nrouting (K = 8, E = 256, EP = 32; T = ${fmt(T0)}-${fmt(T0 + 2 * PASSES * POINTS)} tokens, a new T per point; fastest of ${PASSES} passes), us per point:`);
   console.log(`  worst_case (closed form), uncached: ${worst.toFixed(1)} us`);
   console.log(`  uniform, closed form (routing_samples = 0), uncached: ${closed.toFixed(1)} us = ${(closed / worst).toFixed(2)}x worst case (goal <= 2x)`);
@@ -169,16 +177,12 @@ function modelCost(): void {
     name: `bench-${model}`, base: { model, chip: "tpuv5p", num_chips: 16, tensor_parallelism_degree: 16 },
     grid: { global_batch_size: { from: 1, to: 16, step: 1 }, input_seqlen: [512, 1024, 2048, 4096], phase: ["prefill", "decode"], expert_parallelism_degree: [1, 2, 4, 8], expert_load_imbalance_factor: [1, 2, 4, -1] },
   })));
-  const best = plans.map(() => Infinity);
   for (const plan of plans) evaluateRange(plan, 0, Math.min(plan.total, 2000)); // warm
-  for (let pass = 0; pass < 7; pass++) {
-    plans.forEach((plan, i) => {
-      const t0 = performance.now();
-      evaluateRange(plan, 0, plan.total);
-      best[i] = Math.min(best[i], ((performance.now() - t0) * 1000) / plan.total);
-    });
-  }
-  const [ds, ...others] = best;
+  const [ds, ...others] = fastestInTurns(plans, 7, (plan) => {
+    const t0 = performance.now();
+    evaluateRange(plan, 0, plan.total);
+    return ((performance.now() - t0) * 1000) / plan.total;
+  });
   console.log(`\nper point, same sweep (${fmt(plans[0].total)} points), in-process, fastest of 7 passes each:`);
   console.log(`  deepseekv3-671b (MLA + MoE): ${ds.toFixed(1)} us`);
   others.forEach((us, i) => console.log(`  ${models[i + 1]}: ${us.toFixed(1)} us = ${(us / ds).toFixed(2)}x DeepSeek's (goal for GQA MoE <= 1.5x)`));
@@ -200,18 +204,14 @@ function energyCost(): void {
     planOf(["phase_time_ns", "energy_per_chip_J", "imbalance_energy_overhead"]),
     planOf(["phase_time_ns", "energy_per_chip_J", "energy_per_token_J", "total_carbon_kgCO2e"], { power_gating_strategy: "HW" }),
   ];
-  const best = variants.map(() => Infinity);
   for (const plan of variants) evaluateRange(plan, 0, plan.total); // warm
   // A pass is 20 sweeps (about 0.1 s), long enough that a garbage collection does not decide it.
   const REPEATS = 20;
-  for (let pass = 0; pass < 7; pass++) {
-    variants.forEach((plan, i) => {
-      const t0 = performance.now();
-      for (let r = 0; r < REPEATS; r++) evaluateRange(plan, 0, plan.total);
-      best[i] = Math.min(best[i], ((performance.now() - t0) * 1000) / (plan.total * REPEATS));
-    });
-  }
-  const [timeOnly, energy, group, gated] = best;
+  const [timeOnly, energy, group, gated] = fastestInTurns(variants, 7, (plan) => {
+    const t0 = performance.now();
+    for (let r = 0; r < REPEATS; r++) evaluateRange(plan, 0, plan.total);
+    return ((performance.now() - t0) * 1000) / (plan.total * REPEATS);
+  });
   console.log(`
 energy columns, per point (${fmt(variants[0].total)} points, deepseekv3-671b), in-process, fastest of 7 passes each:`);
   console.log(`  time only: ${timeOnly.toFixed(1)} us`);
