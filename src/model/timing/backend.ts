@@ -2,8 +2,9 @@
  * NeuSim's per-operator timing (op_analysis_lib.fill_operators_execution_info and
  * npusim_lib): systolic-array and vector-unit time, HBM traffic (with the VMEM
  * tile search), memory time, VMEM time, ICI time, execution time = their max.
- * Pure. Only the VMEM tile search is memoized (per chip, by matmul shape):
- * everything else costs less to compute than to look up.
+ * Pure. Per chip, the VMEM tile search is memoized by matmul shape and the sums of
+ * repeated operator groups are kept for BlockTimer (graph.ts keys them); a single
+ * operator's time costs less to compute than to look up.
  */
 import type { Op, OpClass, OpCost } from "../ops/op.js";
 import { hashNumbers, NumberRowMap } from "../number-key-map.js";
