@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { ConfigError, configKey, FIELDS, resolveConfig } from "../src/model/config.js";
+import { createHash } from "node:crypto";
+import { ConfigError, configKey, configKeyText, FIELDS, resolveConfig, type MoeConfig } from "../src/model/config.js";
 import { coerceFieldValue } from "../src/sweep-spec/coerce.js";
 
 describe("resolveConfig", () => {
@@ -48,6 +49,9 @@ describe("resolveConfig", () => {
   }
 });
 
+/** configKey(resolveConfig({})) as moesweep has always written it. */
+const DEFAULT_KEY = "bec6f6094a96a2fc";
+
 describe("config_key", () => {
   it("is stable (a fixed config hashes to a fixed key)", () => {
     expect(configKey(resolveConfig({}))).toBe(configKey(resolveConfig({ model: "deepseekv3-671b", chip: "tpuv5p" })));
@@ -63,6 +67,32 @@ describe("config_key", () => {
     const b = resolveConfig({ expert_load_imbalance_factor: f2, num_worst_case_experts: w2 });
     expect(configKey(a)).not.toBe(configKey(b));
   });
+
+  it("keeps the published key of the default configuration", () => {
+    expect(configKey(resolveConfig({}))).toBe(DEFAULT_KEY);
+  });
+
+  // configKey keeps the text's bytes between calls and rewrites only segments that changed
+  // or moved: any sequence of configs must hash exactly configKeyText's UTF-8.
+  const fieldValue = fc.oneof(
+    fc.integer({ min: -1e6, max: 1e12 }),
+    fc.double({ noNaN: true }),
+    fc.boolean(),
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.string({ unit: "binary", minLength: 1500, maxLength: 3000 }), // more than the buffer's 4 kB as UTF-8
+  );
+  fcTest.prop([fc.array(fc.array(fc.tuple(fc.nat(FIELDS.length - 1), fieldValue), { maxLength: 4 }), { minLength: 1, maxLength: 40 })])(
+    "hashes configKeyText's UTF-8 whatever the previous configs were",
+    (changes) => {
+      let config: MoeConfig = resolveConfig({});
+      for (const change of changes) {
+        config = { ...config };
+        for (const [field, value] of change) (config as unknown as Record<string, unknown>)[FIELDS[field].name] = value;
+        const text = configKeyText(config);
+        expect(configKey(config)).toBe(createHash("sha256").update(text, "utf8").digest("hex").slice(0, 16));
+      }
+    },
+  );
 
   it("every field takes part in the key", () => {
     const base = resolveConfig({});

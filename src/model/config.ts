@@ -397,14 +397,54 @@ export function validateImbalanceFields(c: {
   if (EP > E) throw new ConfigError("expert_parallelism_degree", EP, `must be <= num_routed_experts = ${E} (a device without experts has nothing to route to)`);
 }
 
+/** The text a config's key hashes (as UTF-8): "moesweep-config-v1", then `;name=value` per field in registry order. */
+export function configKeyText(c: MoeConfig): string {
+  let text = KEY_PREFIX;
+  for (let s = 0; s < KEY_SEGMENTS.length; s++) text += KEY_SEGMENTS[s](c);
+  return text;
+}
+
 /**
- * Stable identity of a configuration: a hash over every field, in registry order.
+ * Stable identity of a configuration: sha256 of configKeyText, its first 16 hex digits.
  * Any two configs that differ in any field (f and W included) get different keys.
  */
 export function configKey(c: MoeConfig): string {
-  let text = "moesweep-config-v1";
-  for (let s = 0; s < KEY_SEGMENTS.length; s++) text += KEY_SEGMENTS[s](c);
-  return hash("sha256", text, "hex").slice(0, 16);
+  let at = KEY_PREFIX_BYTES;
+  for (let s = 0; s < KEY_SEGMENTS.length; s++) {
+    const text = KEY_SEGMENTS[s](c);
+    // A segment whose text and place are the previous point's is already in the buffer.
+    if (text !== keyText.written[s] || at !== keyText.at[s]) writeKeySegment(s, text, at);
+    at += keyText.bytes[s];
+  }
+  return hash("sha256", keyText.buf.subarray(0, at), "hex").slice(0, 16);
+}
+
+const KEY_PREFIX = "moesweep-config-v1";
+const KEY_PREFIX_BYTES = Buffer.byteLength(KEY_PREFIX);
+
+/**
+ * The key's text as UTF-8, kept between points: the model's and the chip's segments (most
+ * of its 1.3 kB) are written once, not rebuilt and encoded for every point (hashing
+ * the same bytes as the string would give).
+ */
+const keyText = {
+  buf: Buffer.alloc(4096),
+  written: [] as (string | undefined)[],
+  at: [] as number[],
+  bytes: [] as number[],
+};
+keyText.buf.write(KEY_PREFIX, 0, "utf8");
+
+function writeKeySegment(s: number, text: string, at: number): void {
+  const room = at + 3 * text.length; // UTF-8 needs at most 3 bytes per UTF-16 unit
+  if (room > keyText.buf.length) {
+    const grown = Buffer.alloc(2 * room);
+    keyText.buf.copy(grown); // all of it: the segments after this one may stay where they are
+    keyText.buf = grown;
+  }
+  keyText.bytes[s] = keyText.buf.write(text, at, "utf8");
+  keyText.written[s] = text;
+  keyText.at[s] = at;
 }
 
 /** A segment of the key's text: `;name=value` for each of its fields, in registry order. */
