@@ -10,6 +10,7 @@ import { test as fcTest, fc } from "@fast-check/vitest";
 import { evaluate, evaluateOutputs } from "../src/model/evaluate.js";
 import { ConfigError, resolveConfig } from "../src/model/config.js";
 import { CHIP_IDS } from "../src/model/catalog/chips.js";
+import { BLOCKS, blockIndex } from "../src/model/ops/op.js";
 import { MODEL_IDS } from "../src/model/catalog/models.js";
 
 const point = fc.record({
@@ -87,4 +88,8 @@ it("keeps at most four chips' caches: a sweep over many chip variants stays with
   }
   expect(backendFor(first)).not.toBe(firstBackend); // evicted, made anew
   expect(evaluateOutputs(first)).toEqual(outputs);
+});
+
+it("numbers every block by its place in BLOCKS (the per-block sums' index)", () => {
+  expect(BLOCKS.map(blockIndex)).toEqual(BLOCKS.map((_, i) => i));
 });

@@ -104,12 +104,14 @@ export function evaluatePhaseEnergy(config: MoeConfig, withMoe: boolean, compone
   }
 }
 
+const MOE_BLOCK_INDICES = MOE_BLOCKS.map(blockIndex);
+
 function summarize(config: MoeConfig, par: Parallelism, ph: PhaseShape, imbalance: Imbalance, sums: PhaseSums): Outputs {
   const perLayer = (b: Block) => sums.byBlock[blockIndex(b)] / ph.count;
   // NeuSim: a phase takes pp x (one stage + its pipeline transfers).
   const phaseNs = config.pipeline_parallelism_degree * (sums.stageNs + sums.pipelineNs);
   let moeLayerNs = 0;
-  for (const b of MOE_BLOCKS) moeLayerNs += perLayer(b);
+  for (let i = 0; i < MOE_BLOCK_INDICES.length; i++) moeLayerNs += sums.byBlock[MOE_BLOCK_INDICES[i]] / ph.count;
   const footprintGB = memoryFootprintBytes(config, par) / 1024 / 1024 / 1024;
   const reason = neusimSkipReason(config, footprintGB);
   const isDecode = config.phase === "decode";

@@ -49,7 +49,7 @@ export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
 /** Emit one phase's operators, in NeuSim's order, to a sink. */
 export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): void {
   const split = stageLayerSplit(c, p);
-  const moePh: PhaseShape = { ...ph, count: split.moe * ph.stepCount };
+  const moePh: PhaseShape = { isDecode: ph.isDecode, seqlen: ph.seqlen, count: split.moe * ph.stepCount, attentionCount: ph.attentionCount, stepCount: ph.stepCount };
   const moeCtx = (block: Block): OpContext => ({ count: moePh.count, block });
   // The FFN of the stage's layers: MoE layers, then the dense ones (a model with dense layers).
   const ffn = () => {

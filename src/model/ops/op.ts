@@ -30,8 +30,26 @@ export const BLOCKS: readonly Block[] = [
   "attention", "ffn_tp_collective", "router", "dispatch_all_to_all", "hot_experts", "remaining_experts",
   "combine_all_to_all", "shared_experts", "combine", "residual", "pipeline_ici", "dense_ffn",
 ];
-const BLOCK_INDEX = Object.fromEntries(BLOCKS.map((b, i) => [b, i])) as Record<Block, number>;
-export const blockIndex = (b: Block): number => BLOCK_INDEX[b];
+/**
+ * A block's place in BLOCKS. A switch, not an object keyed by the name: called for every
+ * operator with a dozen different names, a keyed load goes megamorphic (twice the time).
+ */
+export function blockIndex(b: Block): number {
+  switch (b) {
+    case "attention": return 0;
+    case "ffn_tp_collective": return 1;
+    case "router": return 2;
+    case "dispatch_all_to_all": return 3;
+    case "hot_experts": return 4;
+    case "remaining_experts": return 5;
+    case "combine_all_to_all": return 6;
+    case "shared_experts": return 7;
+    case "combine": return 8;
+    case "residual": return 9;
+    case "pipeline_ici": return 10;
+    case "dense_ffn": return 11;
+  }
+}
 
 /** NeuSim's OpType, which decides how VMEM time is computed. */
 export type OpClass = "MXU" | "VPU" | "ICI";
