@@ -64,6 +64,37 @@ fcTest.prop([point], { numRuns: 3000 })("evaluateOutputs equals evaluate().outpu
   expect(fast).toEqual(evaluate({ ...p, ...over }).outputs);
 });
 
+/**
+ * A cached group must not answer for a point that differs in any number its operators use:
+ * a point's groups are cached (timed three times), then a point differing from it in one
+ * field must still time as evaluate() does. Random points rarely share every other number of
+ * a group key; this pairs them on purpose, for every field a group could depend on.
+ */
+const NUMERIC_FIELDS = [
+  "global_batch_size", "input_seqlen", "output_seqlen", "decode_width", "data_parallelism_degree", "tensor_parallelism_degree",
+  "pipeline_parallelism_degree", "expert_parallelism_degree", "d_model", "num_heads", "d_head", "d_ff", "moe_d_ff", "num_layers",
+  "num_kv_heads", "num_shared_experts", "num_activated_routed_experts_per_token", "num_limited_groups", "q_lora_rank",
+  "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "num_sa", "sa_dim", "num_vu", "num_vu_ports", "freq_GHz",
+  "hbm_bw_GBps", "hbm_latency_ns", "vmem_size_MB", "ici_bw_GBps", "ici_latency_ns",
+] as const;
+
+fcTest.prop([point, fc.constantFrom(...NUMERIC_FIELDS), fc.constantFrom(0.5, 2, 3)], { numRuns: 3000 })(
+  "a point one field away from a cached one times as evaluate() does",
+  ({ p, over }, field, factor) => {
+    let first, second;
+    try {
+      first = resolveConfig({ ...p, ...over });
+      const v = first[field] as number;
+      second = resolveConfig({ ...p, ...over, [field]: Number.isInteger(v) ? Math.max(1, Math.round(v * factor)) : v * factor });
+      for (let i = 0; i < 3; i++) evaluateOutputs(first);
+      expect(evaluateOutputs(second)).toEqual(evaluate(second).outputs);
+    } catch (err) {
+      if (err instanceof ConfigError) return;
+      throw err;
+    }
+  },
+);
+
 it("caches an operator group the second time it is timed, and replays it from the third", () => {
   // A prompt length no other test uses: every group of this point is new to the cache.
   const config = resolveConfig({ chip: "tpuv6e", num_chips: 16, tensor_parallelism_degree: 16, expert_parallelism_degree: 4, global_batch_size: 3, input_seqlen: 77_777 });

@@ -10,7 +10,7 @@ import type { MoeConfig } from "./config.js";
 import type { Routing as Imbalance } from "./routing/route.js";
 import type { Parallelism } from "./parallelism.js";
 import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
-import { GROUP_FFN, GROUP_MLA_ATTENTION, GROUP_ROUTER, OpListSink, type OpSink } from "./ops/sink.js";
+import { GROUP_FFN, GROUP_MLA_ATTENTION, GROUP_MOE_INPUT_GATHER, GROUP_MOE_OUTPUT, GROUP_ROUTER, OpListSink, type OpSink } from "./ops/sink.js";
 import { emitDenseFfn, emitLlamaPhase } from "./graph-llama.js";
 import { blockIndex, type Block, type Op } from "./ops/op.js";
 import { product } from "./numeric.js";
@@ -202,9 +202,13 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
   const EP = c.expert_parallelism_degree;
   const ffnPrefix = ph.isDecode ? "Fwd-FFN-serving-decoder-" : "Fwd-FFN-encoder-";
   const link: IciLink = c;
+  // The expert-TP collectives and the combine depend on none of the imbalance fields: cached groups, like attention.
+  const linkKey = [ph.count, c.ici_bw_GBps, c.ici_latency_ns, axes.length, ...axes];
 
   if (etpDegree > 1) {
-    sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
+    sink.group([GROUP_MOE_INPUT_GATHER, B, D, ...linkKey], () => {
+      sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
+    });
   }
   sink.group([GROUP_ROUTER, B, S, D, E, ph.count], () => {
     sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
@@ -226,13 +230,15 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
   if (c.num_shared_experts > 0) {
     pushGatedFfn(sink, `FFN_shared_expert-${ffnPrefix}`, [B, S], D, dFf * c.num_shared_experts, ctx("shared_experts"));
   }
-  sink.einsum("MoE_combine_weights", [B, S, K, D], [B, S, K], "BSEM;BSE->BSM", "DT_BFLOAT16", ctx("combine"));
-  sink.binary("MoE_combine_output", "Add", [B, S, D], "DT_BFLOAT16", ctx("combine"));
-  let residual = [B, S, D];
-  if (etpDegree > 1) {
-    const rs = reduceScatterOp("Reduce and scatter results of MLP before residual", [B, S, D], axes, 2, link, ctx("ffn_tp_collective"));
-    residual = rs.output;
-    sink.op(rs.op);
-  }
-  sink.binary(`${ph.isDecode ? "FFN-serving-decoder-" : "Fwd-FFN-encoder-"}AttnPlusFFn`, "Add", residual, "DT_BFLOAT16", ctx("residual"));
+  sink.group([GROUP_MOE_OUTPUT, B, S, K, D, ...linkKey], () => {
+    sink.einsum("MoE_combine_weights", [B, S, K, D], [B, S, K], "BSEM;BSE->BSM", "DT_BFLOAT16", ctx("combine"));
+    sink.binary("MoE_combine_output", "Add", [B, S, D], "DT_BFLOAT16", ctx("combine"));
+    let residual = [B, S, D];
+    if (etpDegree > 1) {
+      const rs = reduceScatterOp("Reduce and scatter results of MLP before residual", [B, S, D], axes, 2, link, ctx("ffn_tp_collective"));
+      residual = rs.output;
+      sink.op(rs.op);
+    }
+    sink.binary(`${ph.isDecode ? "FFN-serving-decoder-" : "Fwd-FFN-encoder-"}AttnPlusFFn`, "Add", residual, "DT_BFLOAT16", ctx("residual"));
+  });
 }
