@@ -73,7 +73,8 @@ fcTest.prop([point], { numRuns: 3000 })("evaluateOutputs equals evaluate().outpu
 const NUMERIC_FIELDS = [
   "global_batch_size", "input_seqlen", "output_seqlen", "decode_width", "data_parallelism_degree", "tensor_parallelism_degree",
   "pipeline_parallelism_degree", "expert_parallelism_degree", "d_model", "num_heads", "d_head", "d_ff", "moe_d_ff", "num_layers",
-  "num_kv_heads", "num_shared_experts", "num_activated_routed_experts_per_token", "num_limited_groups", "q_lora_rank",
+  "num_kv_heads", "num_shared_experts", "num_routed_experts", "num_activated_routed_experts_per_token", "num_limited_groups",
+  "first_k_dense_layers", "moe_layer_interval", "q_lora_rank",
   "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "num_sa", "sa_dim", "num_vu", "num_vu_ports", "freq_GHz",
   "hbm_bw_GBps", "hbm_latency_ns", "vmem_size_MB", "ici_bw_GBps", "ici_latency_ns",
 ] as const;

@@ -10,7 +10,7 @@ import type { MoeConfig } from "./config.js";
 import type { Routing as Imbalance } from "./routing/route.js";
 import type { Parallelism } from "./parallelism.js";
 import { allGatherOp, allToAllOp, pipelineTransferOp, reduceScatterOp, type IciLink, type OpContext } from "./ops/builders.js";
-import { GROUP_FFN, GROUP_MLA_ATTENTION, GROUP_MOE_INPUT_GATHER, GROUP_MOE_OUTPUT, GROUP_ROUTER, OpListSink, type OpSink } from "./ops/sink.js";
+import { GROUP_FFN, GROUP_MLA_ATTENTION, GROUP_MOE_INPUT, GROUP_MOE_OUTPUT, OpListSink, type OpSink } from "./ops/sink.js";
 import { emitDenseFfn, emitLlamaPhase } from "./graph-llama.js";
 import { blockIndex, type Block, type Op } from "./ops/op.js";
 import { product } from "./numeric.js";
@@ -202,15 +202,14 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
   const EP = c.expert_parallelism_degree;
   const ffnPrefix = ph.isDecode ? "Fwd-FFN-serving-decoder-" : "Fwd-FFN-encoder-";
   const link: IciLink = c;
-  // The expert-TP collectives and the combine depend on none of the imbalance fields: cached groups, like attention.
-  const linkKey = [ph.count, c.ici_bw_GBps, c.ici_latency_ns, axes.length, ...axes];
+  // Around the routed experts and the all-to-alls (timed per point), the layer depends on none of
+  // the imbalance fields: a cached group before them and one after, like attention.
+  const layerKey = [B, S, D, K, E, dFf, c.num_shared_experts, ph.count, c.ici_bw_GBps, c.ici_latency_ns, axes.length, ...axes];
 
-  if (etpDegree > 1) {
-    sink.group([GROUP_MOE_INPUT_GATHER, B, D, ...linkKey], () => {
+  sink.group([GROUP_MOE_INPUT, ...layerKey], () => {
+    if (etpDegree > 1) {
       sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
-    });
-  }
-  sink.group([GROUP_ROUTER, B, S, D, E, ph.count], () => {
+    }
     sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
     sink.unary("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router"));
   });
@@ -227,10 +226,10 @@ function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, 
       { count: ph.count * k.experts, block: i === 0 ? "hot_experts" : "remaining_experts" });
   });
   if (EP > 1) sink.op(a2a("combine_all_to_all"));
-  if (c.num_shared_experts > 0) {
-    pushGatedFfn(sink, `FFN_shared_expert-${ffnPrefix}`, [B, S], D, dFf * c.num_shared_experts, ctx("shared_experts"));
-  }
-  sink.group([GROUP_MOE_OUTPUT, B, S, K, D, ...linkKey], () => {
+  sink.group([GROUP_MOE_OUTPUT, ...layerKey], () => {
+    if (c.num_shared_experts > 0) {
+      emitGatedFfn(sink, `FFN_shared_expert-${ffnPrefix}`, B, S, D, dFf * c.num_shared_experts, ctx("shared_experts"));
+    }
     sink.einsum("MoE_combine_weights", [B, S, K, D], [B, S, K], "BSEM;BSE->BSM", "DT_BFLOAT16", ctx("combine"));
     sink.binary("MoE_combine_output", "Add", [B, S, D], "DT_BFLOAT16", ctx("combine"));
     let residual = [B, S, D];

@@ -9,7 +9,7 @@ import { binaryOp, einsumOp, unaryOp, type OpContext } from "./builders.js";
 import type { DType, Op } from "./op.js";
 
 /** The first number of a group key: which kind of group it is. */
-export const GROUP_MLA_ATTENTION = 0, GROUP_FFN = 1, GROUP_ROUTER = 2, GROUP_MHA_ATTENTION = 3, GROUP_MOE_INPUT_GATHER = 4, GROUP_MOE_OUTPUT = 5;
+export const GROUP_MLA_ATTENTION = 0, GROUP_FFN = 1, GROUP_MOE_INPUT = 2, GROUP_MHA_ATTENTION = 3, GROUP_MOE_OUTPUT = 4;
 
 export interface OpSink {
   einsum(description: string, lhs: readonly number[], rhs: readonly number[], eq: string, dtype: DType, ctx: OpContext): void;
