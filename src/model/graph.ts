@@ -50,10 +50,9 @@ export function phaseShape(c: MoeConfig, p: Parallelism): PhaseShape {
 export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): void {
   const split = stageLayerSplit(c, p);
   const moePh: PhaseShape = { isDecode: ph.isDecode, seqlen: ph.seqlen, count: split.moe * ph.stepCount, attentionCount: ph.attentionCount, stepCount: ph.stepCount };
-  const moeCtx = (block: Block): OpContext => ({ count: moePh.count, block });
   // The FFN of the stage's layers: MoE layers, then the dense ones (a model with dense layers).
   const ffn = () => {
-    if (split.moe > 0) pushMoeFfn(sink, c, p, moePh, imb, moeCtx);
+    if (split.moe > 0) pushMoeFfn(sink, c, p, moePh, imb);
     if (split.dense > 0) emitDenseFfn(sink, c, p, ph, split.dense * ph.stepCount);
   };
   if (c.attention_type === "mha") {
@@ -61,13 +60,13 @@ export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseS
     return;
   }
   const B = p.localBatch, S = ph.seqlen;
-  const ctx = (block: Block): OpContext => ({ count: ph.count, block });
   // A stage's input and output: the microbatch at the TP-sharded width.
-  const stageIo = [B, S, Math.ceil(c.d_model / c.tensor_parallelism_degree)];
+  const stageWidth = Math.ceil(c.d_model / c.tensor_parallelism_degree);
   const pipelined = c.pipeline_parallelism_degree > 1;
   const phaseName = ph.isDecode ? "Decode" : "Prefill";
-  const pipeCtx: OpContext = { count: ph.stepCount, block: "pipeline_ici" };
-  if (pipelined) sink.op(pipelineTransferOp(`${phaseName}ReceiveInputFromPipelineICI`, stageIo, "Input", c, pipeCtx));
+  if (pipelined) {
+    sink.op(pipelineTransferOp(`${phaseName}ReceiveInputFromPipelineICI`, [B, S, stageWidth], "Input", c, { count: ph.stepCount, block: "pipeline_ici" }));
+  }
   // Keys attended to: the prompt in prefill, prompt + generated tokens in decode.
   // Attention depends on none of the MoE or imbalance fields: one cached group per shape.
   const T = ph.isDecode ? c.input_seqlen + c.output_seqlen : c.input_seqlen;
@@ -78,12 +77,14 @@ export function emitPhase(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseS
   sink.group(attentionKey, () => {
     sink.unary(
       ph.isDecode ? "Attention-serving-decode-Input_rmsnorm" : "Fwd-Attention-encoder-Input_rmsnorm",
-      "RMSNorm", stageIo, "DT_BFLOAT16", ctx("attention"),
+      "RMSNorm", [B, S, stageWidth], "DT_BFLOAT16", { count: ph.count, block: "attention" },
     );
     pushLatentAttention(sink, c, p, ph, T, { count: ph.attentionCount, block: "attention" });
   });
   ffn();
-  if (pipelined) sink.op(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, stageIo, "Output", c, pipeCtx));
+  if (pipelined) {
+    sink.op(pipelineTransferOp(`${phaseName}SendOutputToPipelineICI`, [B, S, stageWidth], "Output", c, { count: ph.stepCount, block: "pipeline_ici" }));
+  }
 }
 
 /**
@@ -174,14 +175,30 @@ function pushLatentAttention(sink: OpSink, c: MoeConfig, p: Parallelism, ph: Pha
   if (rsOut) sink.op(allGatherOp(`AllGatherMHA-${FUSION_PLACEHOLDER}`, rsOut, axes, 2, "DT_BFLOAT16", link, ctx).op);
 }
 
-/** Matmul rows as [batch, rows/batch] when the batch divides them (NeuSim's shape), else [1, rows]. */
-function rowsShape(B: number, rows: number): [number, number] {
-  return rows % B === 0 ? [B, rows / B] : [1, rows];
+const ffnPrefix = (isDecode: boolean) => (isDecode ? "Fwd-FFN-serving-decoder-" : "Fwd-FFN-encoder-");
+
+/** The routed experts' description prefixes: most_loaded, remaining, remaining_2, ... (made once each). */
+const routedExpertPrefixes: string[] = [];
+function routedExpertPrefix(i: number, isDecode: boolean): string {
+  const at = 2 * i + (isDecode ? 1 : 0);
+  let prefix = routedExpertPrefixes[at];
+  if (prefix === undefined) {
+    const name = i === 0 ? "most_loaded" : i === 1 ? "remaining" : `remaining_${i}`;
+    prefix = routedExpertPrefixes[at] = `FFN_routed_expert_${name}-${ffnPrefix(isDecode)}`;
+  }
+  return prefix;
 }
 
-/** NeuSim's create_ffn_matmul_llama: gate, up, gate*up, down (SwiGLU). */
-function pushGatedFfn(sink: OpSink, prefix: string, rows: [number, number], dModel: number, dFf: number, ctx: OpContext): void {
-  const [b, s] = rows;
+/** The MoE all-to-all of one direction. NeuSim sizes the exchange by the global batch and names both directions "Dispatch". */
+function allToAll(c: MoeConfig, p: Parallelism, imb: Imbalance, S: number, ctx: OpContext): Op {
+  return allToAllOp(
+    "MoE_Dispatch_AllToAll", [c.global_batch_size, S, c.num_limited_groups, c.d_model], "DT_FLOAT8", p.bisectionGBps,
+    c.expert_parallelism_degree, imb.receiver_skew, c.ici_latency_ns, ctx,
+  );
+}
+
+/** NeuSim's create_ffn_matmul_llama: gate, up, gate*up, down (SwiGLU), b x s rows. */
+function pushGatedFfn(sink: OpSink, prefix: string, b: number, s: number, dModel: number, dFf: number, ctx: OpContext): void {
   sink.group([GROUP_FFN, b, s, dModel, dFf, ctx.count, blockIndex(ctx.block)], () => emitGatedFfn(sink, prefix, b, s, dModel, dFf, ctx));
 }
 
@@ -193,42 +210,42 @@ function emitGatedFfn(sink: OpSink, prefix: string, b: number, s: number, dModel
 }
 
 /** NeuSim's create_ffn + create_ffn_deepseek_moe, with the seed change's busiest-device experts. */
-function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance, ctx: (b: Block) => OpContext): void {
+function pushMoeFfn(sink: OpSink, c: MoeConfig, p: Parallelism, ph: PhaseShape, imb: Imbalance): void {
+  const ctx = (block: Block): OpContext => ({ count: ph.count, block });
   const axes = p.expertTensorParallelAxes;
   const etpDegree = product(axes);
   const dFf = Math.ceil(c.moe_d_ff / etpDegree);
   const B = p.localBatch, S = ph.seqlen, D = c.d_model;
   const E = c.num_routed_experts, K = c.num_activated_routed_experts_per_token;
   const EP = c.expert_parallelism_degree;
-  const ffnPrefix = ph.isDecode ? "Fwd-FFN-serving-decoder-" : "Fwd-FFN-encoder-";
   const link: IciLink = c;
   // Around the routed experts and the all-to-alls (timed per point), the layer depends on none of
   // the imbalance fields: a cached group before them and one after, like attention.
-  const layerKey = [B, S, D, K, E, dFf, c.num_shared_experts, ph.count, c.ici_bw_GBps, c.ici_latency_ns, axes.length, ...axes];
+  // One key for both (its tag set before each): a sink reads a key only while group() runs.
+  const layerKey = [GROUP_MOE_INPUT, B, S, D, K, E, dFf, c.num_shared_experts, ph.count, c.ici_bw_GBps, c.ici_latency_ns, axes.length, ...axes];
 
-  sink.group([GROUP_MOE_INPUT, ...layerKey], () => {
+  sink.group(layerKey, () => {
     if (etpDegree > 1) {
       sink.op(allGatherOp("All gather input of MLP before ffn", [B, D], axes, 1, "DT_BFLOAT16", link, ctx("ffn_tp_collective")).op);
     }
     sink.einsum("FFN_MoE_gate-scores", [B, S, D], [E, D], "BSM;RM->BSR", "DT_BFLOAT16", ctx("router"));
     sink.unary("FFN_MoE_gate-scores_softmax", "Softmax", [B, S, E], "DT_FLOAT32", ctx("router"));
   });
-  // NeuSim sizes the exchange by the global batch and names both directions "Dispatch".
-  const a2aShape = [c.global_batch_size, S, c.num_limited_groups, D];
-  const a2a = (block: Block) => allToAllOp(
-    "MoE_Dispatch_AllToAll", a2aShape, "DT_FLOAT8", p.bisectionGBps, EP, imb.receiver_skew, c.ici_latency_ns, ctx(block),
-  );
-  if (EP > 1) sink.op(a2a("dispatch_all_to_all"));
+  if (EP > 1) sink.op(allToAll(c, p, imb, S, ctx("dispatch_all_to_all")));
   // The busiest device's experts, a block per class of equal rows: the worst case has two (hot, remaining).
-  imb.expert_classes.forEach((k, i) => {
-    const name = i === 0 ? "most_loaded" : i === 1 ? "remaining" : `remaining_${i}`;
-    pushGatedFfn(sink, `FFN_routed_expert_${name}-${ffnPrefix}`, rowsShape(B, k.rows), D, dFf,
-      { count: ph.count * k.experts, block: i === 0 ? "hot_experts" : "remaining_experts" });
-  });
-  if (EP > 1) sink.op(a2a("combine_all_to_all"));
-  sink.group([GROUP_MOE_OUTPUT, ...layerKey], () => {
+  const classes = imb.expert_classes;
+  for (let i = 0; i < classes.length; i++) {
+    const { rows, experts } = classes[i];
+    // Matmul rows as [batch, rows / batch] when the batch divides them (NeuSim's shape), else [1, rows].
+    const b = rows % B === 0 ? B : 1;
+    pushGatedFfn(sink, routedExpertPrefix(i, ph.isDecode), b, rows / b, D, dFf,
+      { count: ph.count * experts, block: i === 0 ? "hot_experts" : "remaining_experts" });
+  }
+  if (EP > 1) sink.op(allToAll(c, p, imb, S, ctx("combine_all_to_all")));
+  layerKey[0] = GROUP_MOE_OUTPUT;
+  sink.group(layerKey, () => {
     if (c.num_shared_experts > 0) {
-      emitGatedFfn(sink, `FFN_shared_expert-${ffnPrefix}`, B, S, D, dFf * c.num_shared_experts, ctx("shared_experts"));
+      emitGatedFfn(sink, `FFN_shared_expert-${ffnPrefix(ph.isDecode)}`, B, S, D, dFf * c.num_shared_experts, ctx("shared_experts"));
     }
     sink.einsum("MoE_combine_weights", [B, S, K, D], [B, S, K], "BSEM;BSE->BSM", "DT_BFLOAT16", ctx("combine"));
     sink.binary("MoE_combine_output", "Add", [B, S, D], "DT_BFLOAT16", ctx("combine"));

@@ -21,7 +21,8 @@ export interface OpSink {
    * A group of operators whose times depend only on `key` (and the chip): a
    * timing sink may replay a cached group instead of emitting it again. Every
    * number the group's operators use must be in the key, after a tag naming the
-   * kind of group (numbers, so a lookup builds no key string).
+   * kind of group (numbers, so a lookup builds no key string). A sink reads `key` only
+   * while group() runs (a caller may change it afterwards).
    */
   group(key: readonly number[], emit: () => void): void;
 }
