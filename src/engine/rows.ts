@@ -64,12 +64,25 @@ function writerFor(plan: SweepPlan): RowWriter {
 }
 
 export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse?: ArrayBuffer): ChunkResult {
-  const writeRow = writerFor(plan);
-  const wantsKey = plan.columns.includes("config_key");
   // Rows become text at once, so no chunk-long arrays outlive the young generation.
   const rows = new RowBytes(reuse);
   const errors: unknown[][] = [];
   const counts = zeroCounts();
+  // An error row records a message, never a stack, and capturing one cost most of such a row
+  // (a sweep over a dense model's EP axis is mostly error rows): none is captured meanwhile.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    evaluateInto(plan, start, end, rows, errors, counts);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  return { start, end, resultsBytes: new Uint8Array(rows.buf.buffer, rows.buf.byteOffset, rows.length), errorsCsv: csvText(errors), counts };
+}
+
+function evaluateInto(plan: SweepPlan, start: number, end: number, rows: RowBytes, errors: unknown[][], counts: ChunkCounts): void {
+  const writeRow = writerFor(plan);
+  const wantsKey = plan.columns.includes("config_key");
   const keepFits = plan.spec.keep === "fits";
   for (let i = start; i < end; i++) {
     const input = plan.pointInput(i);
@@ -105,7 +118,6 @@ export function evaluateRange(plan: SweepPlan, start: number, end: number, reuse
       }
     }
   }
-  return { start, end, resultsBytes: new Uint8Array(rows.buf.buffer, rows.buf.byteOffset, rows.length), errorsCsv: csvText(errors), counts };
 }
 
 /**
