@@ -199,7 +199,9 @@ function allToAll(c: MoeConfig, p: Parallelism, imb: Imbalance, S: number, ctx: 
 
 /** NeuSim's create_ffn_matmul_llama: gate, up, gate*up, down (SwiGLU), b x s rows. */
 function pushGatedFfn(sink: OpSink, prefix: string, b: number, s: number, dModel: number, dFf: number, ctx: OpContext): void {
-  sink.group([GROUP_FFN, b, s, dModel, dFf, ctx.count, blockIndex(ctx.block)], () => emitGatedFfn(sink, prefix, b, s, dModel, dFf, ctx));
+  // Timed for one run and scaled by the count (the experts' count varies with W; their rows repeat).
+  const block = ctx.block;
+  sink.group([GROUP_FFN, b, s, dModel, dFf, blockIndex(block)], (count) => emitGatedFfn(sink, prefix, b, s, dModel, dFf, { count, block }), ctx.count);
 }
 
 function emitGatedFfn(sink: OpSink, prefix: string, b: number, s: number, dModel: number, dFf: number, ctx: OpContext): void {

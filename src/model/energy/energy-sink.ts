@@ -120,11 +120,16 @@ export class EnergySink implements OpSink {
     this.add({ block: op.block, count: op.count, energy });
   }
 
-  private add(r: EnergyRecord): void {
-    this.all.add(r);
-    if (this.moe && isMoeBlock(r.block)) this.moe.add(r);
+  /** Add a record's energy (run `times` times more: a group timed for one run of its operators), and record it as is. */
+  private add(r: EnergyRecord, times = this.times): void {
+    const scaled = times === 1 ? r : { block: r.block, count: r.count * times, energy: r.energy };
+    this.all.add(scaled);
+    if (this.moe && isMoeBlock(r.block)) this.moe.add(scaled);
     if (this.recording) this.recording.push(r);
   }
+
+  /** While a group given a count is emitted once for one run of its operators: that count. */
+  private times = 1;
 
   /** The records of the group being emitted (to cache). */
   private recording: EnergyRecord[] | undefined;
@@ -149,21 +154,23 @@ export class EnergySink implements OpSink {
     this.record(op);
   }
 
-  group(key: readonly number[], emit: () => void): void {
+  group(key: readonly number[], emit: (count: number) => void, count = 1): void {
     const cached = this.cache.get(key);
     if (cached) {
-      this.timer.sums.addGroup(cached.times);
-      for (const r of cached.records) this.add(r);
+      this.timer.sums.addGroup(cached.times, 0, count);
+      for (const r of cached.records) this.add(r, count);
       return;
     }
-    // Emit through this sink: the group's time sums and its records, cached together.
+    // Emit through this sink (one run of the operators when a count is given): the group's time sums and its records, cached together.
     const sums = this.timer.sums;
     sums.beginGroup();
     const records: EnergyRecord[] = (this.recording = []);
-    emit();
+    this.times = count;
+    emit(1);
+    this.times = 1;
     this.recording = undefined;
     // Kept from its second emission on, as the timer keeps groups: a group that never comes back costs no memory.
-    const times = sums.endGroup();
+    const times = sums.endGroup(count);
     if (this.backend.keepGroup(key, times)) this.cache.set(key, { times: times.slice(), records });
   }
 }

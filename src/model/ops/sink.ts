@@ -23,8 +23,13 @@ export interface OpSink {
    * number the group's operators use must be in the key, after a tag naming the
    * kind of group (numbers, so a lookup builds no key string). A sink reads `key` only
    * while group() runs (a caller may change it afterwards).
+   *
+   * `count`: given when every operator of the group runs `count` times; emit(n) then emits
+   * them with count n, and a timing sink may time one run (emit(1)) and scale its sums, so
+   * the key need not hold the count (execution times are whole nanoseconds: exact either
+   * way). Without it, emit's operators carry their own counts (and emit ignores n).
    */
-  group(key: readonly number[], emit: () => void): void;
+  group(key: readonly number[], emit: (count: number) => void, count?: number): void;
 }
 
 /** Builds the Op list, in emission order. */
@@ -44,9 +49,9 @@ export class OpListSink implements OpSink {
   op(op: Op): void {
     this.ops.push(op);
   }
-  group(_key: readonly number[], emit: () => void): void {
+  group(_key: readonly number[], emit: (count: number) => void, count = 1): void {
     const start = this.ops.length;
-    emit();
+    emit(count);
     this.groups.push([start, this.ops.length]);
   }
 }

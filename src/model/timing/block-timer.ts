@@ -56,19 +56,19 @@ export class PhaseSums {
     this.open = this.groupScratch.fill(0);
   }
 
-  /** Close the group, add it in, and return its sums: valid until the next group begins (copy to keep them). */
-  endGroup(): Float64Array {
+  /** Close the group, add it in (`times` times), and return its sums: valid until the next group begins (copy to keep them). */
+  endGroup(times = 1): Float64Array {
     const g = this.open!;
     this.open = null;
-    this.addGroup(g);
+    this.addGroup(g, 0, times);
     return g;
   }
 
-  /** Add a group's sums, kept at offset `at` of `g`. */
-  addGroup(g: Float64Array, at = 0): void {
-    for (let i = 0; i < BLOCKS.length; i++) this.byBlock[i] += g[at + i];
-    this.stageNs += g[at + STAGE];
-    this.pipelineNs += g[at + PIPELINE];
+  /** Add a group's sums, kept at offset `at` of `g`, `times` times (a group timed for one run of its operators). */
+  addGroup(g: Float64Array, at = 0, times = 1): void {
+    for (let i = 0; i < BLOCKS.length; i++) this.byBlock[i] += g[at + i] * times;
+    this.stageNs += g[at + STAGE] * times;
+    this.pipelineNs += g[at + PIPELINE] * times;
   }
 }
 
@@ -119,15 +119,16 @@ export class BlockTimer implements OpSink {
     this.sums.add(op.block, this.backend.execNs(op.cost), op.count);
   }
 
-  group(key: readonly number[], emit: () => void): void {
+  /** A cached group's sums replayed, or its operators timed (for one run of them when `count` is given) and kept. */
+  group(key: readonly number[], emit: (count: number) => void, count = 1): void {
     const cache = this.backend.groupCache;
     const at = cache.rowOf(key);
     if (at >= 0) {
-      this.sums.addGroup(cache.rows, at);
+      this.sums.addGroup(cache.rows, at, count);
       return;
     }
     this.sums.beginGroup();
-    emit();
-    this.backend.keepGroup(key, this.sums.endGroup());
+    emit(1);
+    this.backend.keepGroup(key, this.sums.endGroup(count));
   }
 }
