@@ -54,8 +54,12 @@ export interface RunSummary {
   manifest: Manifest;
   exitCode: number;
   message: string;
-  /** How busy the threads were (for the bench): main thread event-loop utilisation, workers' share of time running tasks. */
-  stats?: { main_thread_busy_s: number; elapsed_s: number; worker_utilization: number };
+  /**
+   * How busy the threads were (for the bench): main thread event-loop utilisation, workers' share
+   * of time running tasks; and the rate over the second half of the points written (past start-up
+   * and JIT warm-up: what a long sweep runs at).
+   */
+  stats?: { main_thread_busy_s: number; elapsed_s: number; worker_utilization: number; second_half_points_per_s: number };
 }
 
 const WORKER_FILE = fileURLToPath(new URL("../../workers/evaluate.js", import.meta.url));
@@ -241,6 +245,9 @@ async function execute(
   /** The first write or fsync error (disk full, read-only, ...): the run stops at the last good chunk. */
   let ioError: NodeJS.ErrnoException | null = null;
   const pending = new Map<number, ChunkResult>();
+  /** When the first half of the points still to run had been written. */
+  const halfIndex = nextIndex + (range.end - nextIndex) / 2;
+  let half: { index: number; ms: number } | undefined;
   const flush = () => {
     if (ioError) return;
     try {
@@ -252,6 +259,7 @@ async function execute(
         errors.append(res.errorsCsv);
         counts = addCounts(counts, res.counts);
         nextIndex = res.end;
+        if (!half && nextIndex >= halfIndex) half = { index: nextIndex, ms: performance.now() };
         written = snapshot();
         progress.update(nextIndex - range.start, counts);
       }
@@ -349,7 +357,12 @@ async function execute(
   const m = readManifest(dir)!;
   const note = status === "interrupted" ? `interrupted by ${signalName || "a stop"}; run the same command again to resume` : "";
   const elu = nodePerformance.eventLoopUtilization(elu0);
-  return { ...summarize(m, dir, note), stats: { main_thread_busy_s: elu.active / 1000, elapsed_s: (performance.now() - t0Run) / 1000, worker_utilization: workerBusyMs / (workers * (nodePerformance.now() - t0Run)) } };
+  const tEnd = performance.now();
+  const secondHalf = half && tEnd > half.ms ? ((nextIndex - half.index) * 1000) / (tEnd - half.ms) : 0;
+  return {
+    ...summarize(m, dir, note),
+    stats: { main_thread_busy_s: elu.active / 1000, elapsed_s: (tEnd - t0Run) / 1000, worker_utilization: workerBusyMs / (workers * (tEnd - t0Run)), second_half_points_per_s: secondHalf },
+  };
 }
 
 function closeQuietly(...fds: number[]): void {
