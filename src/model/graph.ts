@@ -175,6 +175,7 @@ function pushLatentAttention(sink: OpSink, c: MoeConfig, p: Parallelism, ph: Pha
   if (rsOut) sink.op(allGatherOp(`AllGatherMHA-${FUSION_PLACEHOLDER}`, rsOut, axes, 2, "DT_BFLOAT16", link, ctx).op);
 }
 
+/** The MoE FFN operators' description prefix, by phase (NeuSim's names). */
 const ffnPrefix = (isDecode: boolean) => (isDecode ? "Fwd-FFN-serving-decoder-" : "Fwd-FFN-encoder-");
 
 /** The routed experts' description prefixes: most_loaded, remaining, remaining_2, ... (made once each). */
