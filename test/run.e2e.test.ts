@@ -91,6 +91,17 @@ describe("moesweep run: small sweep", () => {
     expect(manifest(out).spec.base.input_seqlen).toBe(2048);
   });
 
+  it("a crash fails only its own chunk, not the next task its worker was holding", () => {
+    // One worker holds two tasks from the start (points 0-9 and 10-19): the crash on 0-9 takes both
+    // down; each is retried alone, so 10-19 succeeds and only 0-9 dies twice.
+    const o = tmp();
+    const r = run([SMALL, "--out", o, "--chunk-size", "10", "--workers", "1"], { MOESWEEP_TEST_CRASH_AT: "3" });
+    expect(r.status).toBe(1);
+    const errs = parse(read(o, "errors.csv"), { columns: true }) as Record<string, string>[];
+    expect(errs.filter((e) => e.kind === "failed").map((e) => Number(e.point_index))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(manifest(o).points.failed).toBe(10);
+  });
+
   it("a worker crash is retried, then its points are recorded as failed and the run exits 1", () => {
     const o = tmp();
     const r = run([SMALL, "--out", o, "--chunk-size", "10"], { MOESWEEP_TEST_CRASH_AT: "13" });
