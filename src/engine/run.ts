@@ -290,8 +290,8 @@ async function execute(
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
   });
   // Each worker holds its next task while it runs one, so it never waits for the main thread to
-  // hand it out (with one task at a time, workers sat idle a tenth of the run: 2 workers' rate
-  // 145-152k -> 163-169k points/s on the bench's typical sweep).
+  // hand it out (2 workers on the bench's typical sweep, alternating runs: 145-152k -> 163-169k
+  // points/s against one task at a time).
   const TASKS_PER_WORKER = 2;
   const pool = poolOf(workers, TASKS_PER_WORKER);
   // A crash takes every task on its worker down, the innocent neighbour's too: a failed chunk is
