@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 import { backendCount, backendFor } from "../src/model/timing/backend.js";
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { evaluate, evaluateOutputs } from "../src/model/evaluate.js";
-import { ConfigError, resolveConfig } from "../src/model/config.js";
+import { ConfigError, FIELDS, resolveConfig } from "../src/model/config.js";
 import { CHIP_IDS } from "../src/model/catalog/chips.js";
 import { BLOCKS, blockIndex } from "../src/model/ops/op.js";
 import { MODEL_IDS } from "../src/model/catalog/models.js";
@@ -68,16 +68,12 @@ fcTest.prop([point], { numRuns: 3000 })("evaluateOutputs equals evaluate().outpu
  * A cached group must not answer for a point that differs in any number its operators use:
  * a point's groups are cached (timed three times), then a point differing from it in one
  * field must still time as evaluate() does. Random points rarely share every other number of
- * a group key; this pairs them on purpose, for every field a group could depend on.
+ * a group key; this pairs them on purpose, for every numeric field a group could depend on
+ * (taken from the registry, so a field added later is varied too).
  */
-const NUMERIC_FIELDS = [
-  "global_batch_size", "input_seqlen", "output_seqlen", "decode_width", "data_parallelism_degree", "tensor_parallelism_degree",
-  "pipeline_parallelism_degree", "expert_parallelism_degree", "d_model", "num_heads", "d_head", "d_ff", "moe_d_ff", "num_layers",
-  "num_kv_heads", "num_shared_experts", "num_routed_experts", "num_activated_routed_experts_per_token", "num_limited_groups",
-  "first_k_dense_layers", "moe_layer_interval", "q_lora_rank",
-  "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "num_sa", "sa_dim", "num_vu", "num_vu_ports", "freq_GHz",
-  "hbm_bw_GBps", "hbm_latency_ns", "vmem_size_MB", "ici_bw_GBps", "ici_latency_ns",
-] as const;
+const NUMERIC_FIELDS = FIELDS
+  .filter((f) => (f.kind === "int" || f.kind === "number") && ["workload", "parallelism", "imbalance", "model", "chip"].includes(f.group))
+  .map((f) => f.name);
 
 fcTest.prop([point, fc.constantFrom(...NUMERIC_FIELDS), fc.constantFrom(0.5, 2, 3)], { numRuns: 3000 })(
   "a point one field away from a cached one times as evaluate() does",
