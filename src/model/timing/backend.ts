@@ -116,11 +116,14 @@ export class TimingBackend {
   }
 
   // Scratch results of compute(): one operator at a time, so the sweep path allocates nothing.
+  // Each starts as -0, a double: a field that starts as a small integer changes its object's hidden
+  // class the first time it holds a fraction or passes 2^30 (bytes do, late in a sweep), and every
+  // optimized function that reads this backend is then thrown away and compiled again.
   private opClass: OpClass = "MXU";
-  private mxu = 0;
-  private vpu = 0;
-  private bytes = 0;
-  private ici = 0;
+  private mxu = -0;
+  private vpu = -0;
+  private bytes = -0;
+  private ici = -0;
 
   private compute(cost: OpCost): void {
     switch (cost.kind) {
