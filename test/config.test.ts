@@ -49,6 +49,45 @@ describe("resolveConfig", () => {
   }
 });
 
+describe("resolveConfig over a sweep's points (one key list)", () => {
+  // Values of five given fields, valid and not (a string degree leaves num_chips uncomputed).
+  const point = fc.record({
+    tensor_parallelism_degree: fc.constantFrom(1, 2, 8, 0, "x"),
+    expert_parallelism_degree: fc.constantFrom(1, 8, 3, 300, 1.5),
+    expert_load_imbalance_factor: fc.constantFrom(-1, 1, 2.5, 40, "hot"),
+    global_batch_size: fc.constantFrom(1, 64, 0, 2 ** 25),
+    num_chips: fc.constantFrom(undefined, 8, 64, 0),
+  });
+  /** Valid, and no value of the generator: after it, every field of the next point is checked again. */
+  const RESET = { tensor_parallelism_degree: 4, expert_parallelism_degree: 16, expert_load_imbalance_factor: 3, global_batch_size: 7, num_chips: 1000 };
+  const outcome = (input: Record<string, unknown>) => {
+    try {
+      return configKey(resolveConfig(input));
+    } catch (e) {
+      return e instanceof ConfigError ? `${e.field}: ${e.message}` : `unexpected: ${String(e)}`;
+    }
+  };
+  it("the first point of a key list is checked in full, like any point after a change", () => {
+    // A key list of this test's own, so its first call is the first for it in the process.
+    const first = { decode_width: 1, global_batch_size: 3, tensor_parallelism_degree: "x" };
+    const firstOutcome = outcome(first);
+    expect(outcome({ decode_width: 1, global_batch_size: 3, tensor_parallelism_degree: 2 })).toMatch(/^[0-9a-f]{16}$/);
+    expect(firstOutcome).toBe(outcome(first));
+  });
+
+  fcTest.prop([fc.array(point, { minLength: 1, maxLength: 12 })], { numRuns: 300 })(
+    "checking only the fields that changed since the last point gives each point its outcome alone (same config or the same first error)",
+    (points) => {
+      const inSequence = points.map((p) => outcome(p));
+      const alone = points.map((p) => {
+        expect(outcome(RESET)).toMatch(/^[0-9a-f]{16}$/);
+        return outcome(p);
+      });
+      expect(inSequence).toEqual(alone);
+    },
+  );
+});
+
 /** configKey(resolveConfig({})) as moesweep has always written it. */
 const DEFAULT_KEY = "bec6f6094a96a2fc";
 

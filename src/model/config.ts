@@ -229,10 +229,16 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
   checkType(CHIP_FIELD, input.chip ?? DEFAULT_CHIP);
   const merged = mergeShaped(input, shape);
   checkCatalogEntries(merged.model as string, merged.chip as string);
-  // Defaults and catalog entries are valid (checked once); only given values and num_chips need a check.
+  // Defaults and catalog entries are valid (checked once); only given values and num_chips need a
+  // check, and only when they differ from the value that last passed it.
+  const lastValid = shape.lastValid;
   for (let i = 0; i < given.length; i++) {
     const spec = given[i];
-    if (input[spec.name] !== undefined || spec.name === "num_chips") checkType(spec, merged[spec.name]);
+    if (input[spec.name] === undefined && spec.name !== "num_chips") continue;
+    const value = merged[spec.name];
+    if (value === lastValid[i]) continue;
+    checkType(spec, value);
+    lastValid[i] = value;
   }
   const c = merged as unknown as MoeConfig;
   validateConfig(c, minChips(c));
@@ -251,7 +257,16 @@ interface InputShape {
   given: readonly FieldSpec[];
   /** Stores the given fields' values over a config (direct loads and stores, compiled for this key list). */
   store: (merged: Record<string, unknown>, input: Record<string, unknown>) => void;
+  /**
+   * Each given field's last value that passed its check. A check depends on the value alone, and a
+   * value once valid stays valid (catalog ids are only ever added), so a sweep checks only the
+   * fields that changed since its previous point, not all of them at every point.
+   */
+  lastValid: unknown[];
 }
+
+/** No value checked yet (a value of no field's type). */
+const UNCHECKED = Symbol("unchecked");
 
 const shapes = new Map<string, InputShape>();
 let lastShape: InputShape = makeShape([]);
@@ -274,11 +289,13 @@ function makeShape(keys: readonly string[]): InputShape {
   const named = new Set(keys);
   // Unknown names are left out of the stores: resolveConfig refuses them first; filters ignore them.
   const stored = keys.filter((k) => k !== "model" && k !== "chip" && FIELD_BY_NAME.has(k)).map((k) => JSON.stringify(k));
+  const given = FIELDS.filter((spec) => named.has(spec.name) || spec.name === "num_chips");
   return {
     keys,
     unknown: keys.find((k) => !FIELD_BY_NAME.has(k)),
-    given: FIELDS.filter((spec) => named.has(spec.name) || spec.name === "num_chips"),
+    given,
     store: new Function("m", "i", `let v;\n${stored.map((n) => `v = i[${n}]; if (v !== undefined) m[${n}] = v;`).join("\n")}`) as InputShape["store"],
+    lastValid: given.map(() => UNCHECKED),
   };
 }
 
