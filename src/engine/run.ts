@@ -252,8 +252,9 @@ async function execute(
    * checkpoint waits for it, so an older manifest never replaces a newer one.
    */
   let backgroundCheckpoint: Promise<void> | null = null;
-  const checkpointInBackground = () => {
-    if (backgroundCheckpoint) return;
+  /** Start one; false while the last is still under way (the next chunk's flush tries again). */
+  const checkpointInBackground = (): boolean => {
+    if (backgroundCheckpoint) return false;
     const state = written;
     backgroundCheckpoint = Promise.all([results.syncInBackground(), errors.syncInBackground()])
       .then(() => {
@@ -267,6 +268,7 @@ async function execute(
       .finally(() => {
         backgroundCheckpoint = null;
       });
+    return true;
   };
   const pending = new Map<number, ChunkResult>();
   /** When the first half of the points still to run had been written. */
@@ -287,10 +289,7 @@ async function execute(
         written = snapshot();
         progress.update(nextIndex - range.start, counts);
       }
-      if (Date.now() - lastCheckpoint >= everyMs) {
-        checkpointInBackground();
-        lastCheckpoint = Date.now();
-      }
+      if (Date.now() - lastCheckpoint >= everyMs && checkpointInBackground()) lastCheckpoint = Date.now();
     } catch (err) {
       ioError = err as NodeJS.ErrnoException;
       stopping = true;
