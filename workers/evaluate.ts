@@ -9,6 +9,13 @@ import type { ResolvedSpec } from "../src/sweep-spec/resolved.js";
 // exports, 10-15 ms of each worker's start).
 const { Piscina } = createRequire(import.meta.url)("piscina") as typeof import("piscina");
 
+// V8 compiles typed-array code on the premise that no ArrayBuffer in this thread was ever detached,
+// and throws all of that code away when the first one is: here the first chunk moved to the main
+// thread, after the first 2,048 points, when the model and the row writer are already compiled.
+// Detach one now, before anything is compiled, so they are compiled once.
+const nothing = new ArrayBuffer(0);
+structuredClone(nothing, { transfer: [nothing] });
+
 const plan = new SweepPlan((workerData as { spec: ResolvedSpec }).spec);
 
 /** Test hook: a worker that reaches this point index dies, as a crashing worker would. */
