@@ -1,13 +1,8 @@
 /** Piscina worker: evaluates one index range [start, end) of the sweep plan per task. */
-import { createRequire } from "node:module";
-import { workerData } from "node:worker_threads";
+import { Piscina, workerData } from "piscina";
 import { evaluateRange, packChunk } from "../src/engine/rows.js";
 import { SweepPlan } from "../src/plan/plan.js";
 import type { ResolvedSpec } from "../src/sweep-spec/resolved.js";
-
-// piscina is CommonJS: required, not imported (an import makes Node lex its sources for named
-// exports, 10-15 ms of each worker's start).
-const { Piscina } = createRequire(import.meta.url)("piscina") as typeof import("piscina");
 
 // V8 compiles typed-array code on the premise that no ArrayBuffer in this thread was ever detached,
 // and throws all of that code away when the first one is: here the first chunk moved to the main

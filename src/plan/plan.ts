@@ -7,7 +7,7 @@
  * axis varying fastest, like nested loops written in that order. point_index is
  * the index in the full grid; points dropped by `where` keep their indices free.
  */
-import { createRequire } from "node:module";
+import { compileExpression } from "filtrex";
 import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
 import { COMPONENT_ENERGY_COLUMNS, EP_GROUP_COLUMNS, ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
@@ -21,13 +21,6 @@ const ALWAYS_RECORDED: readonly FieldName[] = [
 ];
 
 type Filter = (view: Record<string, unknown>) => unknown;
-
-/**
- * filtrex, loaded only for a spec with `where` filters, and required, not imported: it is
- * CommonJS, and importing it makes Node parse its 65 kB for named exports in every worker.
- */
-let filtrex: typeof import("filtrex") | undefined;
-const compileExpression = (text: string) => (filtrex ??= createRequire(import.meta.url)("filtrex") as typeof import("filtrex")).compileExpression(text);
 
 export class SweepPlan {
   readonly total: number;
