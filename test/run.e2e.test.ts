@@ -1,6 +1,6 @@
 /** End-to-end: `moesweep run` through the real CLI: determinism, resume after kill -9, errors, exit codes. */
 import { describe, expect, it, beforeAll } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -140,6 +140,18 @@ describe("moesweep run: bad specs stop before anything is written", () => {
     const r = run(["/nonexistent/spec.yaml"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cannot read spec/);
+  });
+});
+
+describe("moesweep run: a run that ends while a worker is still loading", () => {
+  it("waits for it before closing the pool (Node aborts the process when a worker is terminated mid-load), then completes", () => {
+    const out = tmp();
+    const marks = tmp();
+    // One chunk: the first worker to load evaluates all of it while the other (an even thread id) loads 1.5 s longer.
+    const r = run([SMALL, "--out", out, "--workers", "2"], { MOESWEEP_TEST_SLOW_LOAD: `1500,${marks}` });
+    expect(r.status, r.stderr).toBe(0);
+    expect(manifest(out).status).toBe("complete");
+    expect(readdirSync(marks)).toHaveLength(2); // both workers loaded, none cut off
   });
 });
 

@@ -12,12 +12,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { InputError } from "../errors.js";
-import { Piscina } from "piscina";
 import { shardRange, SweepPlan, type IndexRange } from "../plan/plan.js";
 import { compactSpec, specHash, type ResolvedSpec } from "../sweep-spec/resolved.js";
 import { describeMismatch, digestPrefixHash, DigestedFile, emptyHash, fileSize, isMismatch, verifyPrefix } from "./integrity.js";
 import { RunIoError } from "./io-error.js";
 import { lockFolder } from "./lock.js";
+import { sweepPool, type SweepPool } from "./worker-pool.js";
 import { ERRORS, MANIFEST, writeFileAtomic, outputDigests, RESULTS, readManifest, writeManifest, type Checkpoint, type Manifest, type RunStatus } from "./manifest.js";
 import { createProgress, formatDuration } from "./progress.js";
 import { addCounts, ERROR_COLUMNS, evaluateRange, failedChunk, unpackChunk, zeroCounts, type ChunkCounts, type ChunkResult } from "./rows.js";
@@ -307,7 +307,7 @@ async function execute(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const poolOf = (threads: number, tasksPerThread: number) => new Piscina({
+  const poolOf = (threads: number, tasksPerThread: number) => sweepPool({
     filename: WORKER_FILE, workerData: { spec: opts.spec }, minThreads: threads, maxThreads: threads, idleTimeout: 60_000,
     concurrentTasksPerWorker: tasksPerThread,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
@@ -319,7 +319,7 @@ async function execute(
   const pool = poolOf(workers, TASKS_PER_WORKER);
   // A crash takes every task on its worker down, the innocent neighbour's too: a failed chunk is
   // retried alone, one at a time, on a worker of its own, so only a chunk that crashes it twice fails.
-  let retryPool: Piscina | undefined;
+  let retryPool: SweepPool | undefined;
   const retryAlone = pLimit(1);
   const limit = pLimit(workers * TASKS_PER_WORKER);
   const windowPoints = chunkSize * workers * 4;
@@ -332,12 +332,12 @@ async function execute(
   const runChunk = async (start: number, end: number): Promise<ChunkResult> => {
     try {
       const buffer = spareBuffers.pop();
-      return unpackChunk((await pool.run({ start, end, buffer }, buffer ? { transferList: [buffer] } : {})) as Uint8Array);
+      return unpackChunk((await pool.pool.run({ start, end, buffer }, buffer ? { transferList: [buffer] } : {})) as Uint8Array);
     } catch {
       return retryAlone(async () => {
         try {
           retryPool ??= poolOf(1, 1);
-          return unpackChunk((await retryPool.run({ start, end })) as Uint8Array); // one retry: a crash may be transient
+          return unpackChunk((await retryPool.pool.run({ start, end })) as Uint8Array); // one retry: a crash may be transient
         } catch (err) {
           return failedChunk(plan, start, end, `worker crashed twice on points ${start}..${end - 1}: ${(err as Error).message}`);
         }
@@ -370,8 +370,8 @@ async function execute(
     await Promise.all(inflight);
   } finally {
     await backgroundCheckpoint;
-    await pool.destroy();
-    await retryPool?.destroy();
+    await pool.close();
+    await retryPool?.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     progress.stop();
