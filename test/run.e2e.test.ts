@@ -187,8 +187,9 @@ describe("moesweep run: interruption and resume", () => {
 
   it("checkpoints fsync in the background while chunks keep coming: on a slow disk, with one due every millisecond, the final manifest is the complete one and records the files' own digests", () => {
     const out = tmp();
-    // Each background fsync takes 300 ms or more: one is still under way when the last chunk is written.
-    const r = run([LONG, "--out", out, "--workers", "2", "--chunk-size", "256", "--checkpoint-every", "0.001"], { MOESWEEP_TEST_SLOW_FSYNC_MS: "300" });
+    // Each periodic checkpoint's fsync takes 1.5 s more: one is still under way when the last chunk is
+    // written and the pool closes, and the final checkpoint (not slowed) would end first without the wait.
+    const r = run([LONG, "--out", out, "--workers", "2", "--chunk-size", "256", "--checkpoint-every", "0.001"], { MOESWEEP_TEST_SLOW_FSYNC_MS: "1500" });
     expect(r.status, r.stderr).toBe(0);
     const m = manifest(out);
     // A background checkpoint finishing after the final one would leave "running" and older counts.

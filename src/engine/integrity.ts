@@ -5,7 +5,7 @@
  * replaced is refused, never padded or trusted.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, existsSync, fsync, fsyncSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsync, openSync, readSync, statSync, writeSync } from "node:fs";
 
 /** A file's (or a file prefix's) size and sha256, hex. */
 export interface FileDigest {
@@ -85,9 +85,6 @@ export function writeAll(fd: number, buf: Uint8Array, position: number): number 
   return done;
 }
 
-/** Test hook: a background fsync resolves this many ms late, as on a slow disk. */
-const slowFsyncMs = Number(process.env.MOESWEEP_TEST_SLOW_FSYNC_MS ?? 0);
-
 /** An append-only file with its running digest. */
 export class DigestedFile {
   constructor(readonly path: string, readonly fd: number, public bytes: number, private readonly hash: Hash) {}
@@ -106,21 +103,9 @@ export class DigestedFile {
     this.hash.update(buf);
   }
 
-  sync(): void {
-    try {
-      fsyncSync(this.fd);
-    } catch (err) {
-      throw withPath(err, this.path);
-    }
-  }
-
-  /** sync() on libuv's thread pool: the bytes appended before the call are durable when it resolves. */
-  syncInBackground(): Promise<void> {
-    return new Promise((resolve, reject) => fsync(this.fd, (err) => {
-      if (err) reject(withPath(err, this.path));
-      else if (slowFsyncMs > 0) setTimeout(resolve, slowFsyncMs);
-      else resolve();
-    }));
+  /** fsync on libuv's thread pool: the bytes appended before the call are durable when it resolves. */
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => fsync(this.fd, (err) => (err ? reject(withPath(err, this.path)) : resolve())));
   }
 
   /** The digest of everything appended so far (the hash goes on). */

@@ -63,6 +63,9 @@ export interface RunSummary {
 }
 
 const WORKER_FILE = fileURLToPath(new URL("../../workers/evaluate.js", import.meta.url));
+
+/** Test hook: a periodic checkpoint's fsyncs take this many ms longer, as 2 s of results would on a slow disk. */
+const SLOW_PERIODIC_FSYNC_MS = Number(process.env.MOESWEEP_TEST_SLOW_FSYNC_MS ?? 0);
 export const DEFAULT_CHUNK_SIZE = 2048;
 /**
  * Worker heap limits. The young generation trades speed for memory: on a typical
@@ -225,13 +228,15 @@ async function execute(
       ...(status === "complete" ? { files: { [RESULTS]: { bytes: cp.results_bytes, sha256: cp.results_sha256 }, [ERRORS]: { bytes: cp.errors_bytes, sha256: cp.errors_sha256 } } } : {}),
     };
   };
-  const checkpoint = (status: RunStatus) => {
-    results.sync();
-    errors.sync();
-    cp = written;
+  /** Make the files durable up to the last whole chunk written before the call, then record that state. */
+  const checkpoint = async (status: RunStatus, testDelayMs = 0) => {
+    const state = written;
+    await Promise.all([results.sync(), errors.sync()]);
+    if (testDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, testDelayMs));
+    cp = state;
     writeManifest(dir, manifestAt(status));
   };
-  checkpoint("running");
+  await checkpoint("running");
 
   const progress = createProgress({
     label: opts.spec.name, total: range.end - range.start, initial: cp.next_index - range.start,
@@ -245,22 +250,17 @@ async function execute(
   /** The first write or fsync error (disk full, read-only, ...): the run stops at the last good chunk. */
   let ioError: NodeJS.ErrnoException | null = null;
   /**
-   * The periodic checkpoint, its fsyncs off the main thread: the 2 s of results before it can
-   * take tens of ms to reach the disk (35-63 ms measured), longer than the workers' queued tasks,
-   * and the main thread must keep taking their chunks meanwhile. Its manifest records the state
-   * as of its start (later chunks are not yet durable); one at a time, and every final
-   * checkpoint waits for it, so an older manifest never replaces a newer one.
+   * The periodic checkpoint, not awaited: its fsyncs (on libuv's pool) can take tens of ms for the
+   * 2 s of results before it (35-63 ms measured), longer than the workers' queued tasks, and the
+   * main thread must keep taking their chunks meanwhile. Its manifest records the state as of its
+   * start (later chunks are not yet durable); one at a time, and every final checkpoint waits for
+   * it, so an older manifest never replaces a newer one.
    */
   let backgroundCheckpoint: Promise<void> | null = null;
   /** Start one; false while the last is still under way (the next chunk's flush tries again). */
   const checkpointInBackground = (): boolean => {
     if (backgroundCheckpoint) return false;
-    const state = written;
-    backgroundCheckpoint = Promise.all([results.syncInBackground(), errors.syncInBackground()])
-      .then(() => {
-        cp = state;
-        writeManifest(dir, manifestAt("running"));
-      })
+    backgroundCheckpoint = checkpoint("running", SLOW_PERIODIC_FSYNC_MS)
       .catch((err) => {
         ioError ??= err as NodeJS.ErrnoException;
         stopping = true;
@@ -383,13 +383,13 @@ async function execute(
     try {
       ftruncateSync(results.fd, written.results_bytes);
       ftruncateSync(errors.fd, written.errors_bytes);
-      checkpoint("interrupted");
+      await checkpoint("interrupted");
     } catch { /* the previous manifest stands */ }
     closeQuietly(results.fd, errors.fd);
     throw new RunIoError(ioError, `${cp.next_index - range.start} of ${range.end - range.start} points are safe at the last checkpoint; fix that and run the same command again to resume`);
   }
   const status: RunStatus = nextIndex >= range.end ? "complete" : "interrupted";
-  checkpoint(status);
+  await checkpoint(status);
   closeSync(results.fd);
   closeSync(errors.fd);
   const m = readManifest(dir)!;
