@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fc, test as fcTest } from "@fast-check/vitest";
+import { ConfigError, resolveConfig } from "../src/model/config.js";
 import { shardRange, SweepPlan } from "../src/plan/plan.js";
 import { expandRange, resolveSpec, SpecError, specHash } from "../src/sweep-spec/load.js";
 
@@ -136,5 +137,89 @@ describe("spec validation", () => {
   it("keeps the file's axis order (it defines point order)", () => {
     const s = resolveSpec({ name: "o", grid: { num_worst_case_experts: [1, 2], chip: ["tpuv5p"] } });
     expect(s.axes.map((a) => a.fields[0])).toEqual(["num_worst_case_experts", "chip"]);
+  });
+});
+
+describe("resolvePoint (no input object for most points)", () => {
+  /** What resolvePoint must equal: the point's input, filtered, then resolveConfig; an error as its field and message. */
+  const reference = (plan: SweepPlan, i: number) => {
+    try {
+      const input = plan.pointInput(i);
+      return plan.keeps(input) ? resolveConfig(input) : null;
+    } catch (err) {
+      return { field: (err as ConfigError).field, message: (err as Error).message };
+    }
+  };
+  const outcome = (plan: SweepPlan, i: number) => {
+    try {
+      return plan.resolvePoint(i);
+    } catch (err) {
+      return { field: (err as ConfigError).field, message: (err as Error).message };
+    }
+  };
+
+  // Axes a sweep may have, with values the spec layer refuses too (the plan takes any resolved
+  // spec): non-integers, out-of-bounds and non-finite numbers, strings in numeric fields, degrees
+  // whose product passes CHIPS_MAX, and factors, W and EP that break the cross-field rules.
+  const AXES: Record<string, unknown[]> = {
+    global_batch_size: [1, 3, 64, 0, 2.5, 2 ** 25],
+    input_seqlen: [128, 70_000, Number.NaN],
+    expert_parallelism_degree: [1, 2, 3, 8, 32, 512],
+    expert_load_imbalance_factor: [-1, 1, 1.5, 32, 40, 0, Number.POSITIVE_INFINITY],
+    num_worst_case_experts: [1, 6, 8, 9],
+    num_chips: [1, 8, 64, "64"],
+    data_parallelism_degree: [1, 2, 2 ** 20],
+    tensor_parallelism_degree: [1, 8, 16],
+    phase: ["prefill", "decode"],
+    chip: ["tpuv4", "tpuv5p", "tpuv9"],
+    model: ["deepseekv3-671b", "deepseekv2-236b", "llama3-8b"],
+    expert_load_model: ["worst_case", "uniform", 7],
+  };
+  const FILTERS = ["global_batch_size < 64", "num_chips >= 8", "phase == \"decode\" or num_worst_case_experts <= 6"];
+
+  const specArb = fc.record({
+    axes: fc.uniqueArray(fc.constantFrom(...Object.keys(AXES)), { minLength: 1, maxLength: 5 })
+      .chain((names) => fc.tuple(...names.map((n) => fc.subarray(AXES[n], { minLength: 1 }).map((values) => ({ fields: [n], values: values.map((v) => [v]) }))))),
+    base: fc.subarray(["num_chips: 64", "tensor_parallelism_degree: 8", "global_batch_size: 4"]),
+    where: fc.subarray(FILTERS, { maxLength: 1 }),
+  });
+  const planOf = ({ axes, base, where }: { axes: { fields: string[]; values: unknown[][] }[]; base: string[]; where: string[] }) => {
+    const baseObj = Object.fromEntries(base.map((b) => b.split(": ")).map(([k, v]) => [k, Number(v)]).filter(([k]) => !axes.some((a) => a.fields[0] === k)));
+    return new SweepPlan({ name: "r", description: "", base: baseObj, axes: axes as never, where, columns: null });
+  };
+
+  fcTest.prop([specArb], { numRuns: 300 })("every point resolves to resolveConfig(pointInput(i))'s config or error, field order included", (s) => {
+    let plan: SweepPlan;
+    try {
+      plan = planOf(s);
+    } catch (err) {
+      if (err instanceof SpecError) return; // a filter failing on point 0 (a text num_chips, say): refused before anything runs
+      throw err;
+    }
+    for (let i = 0; i < plan.total; i++) {
+      const got = outcome(plan, i);
+      const want = reference(plan, i);
+      expect(got).toEqual(want);
+      if (got !== null && !("message" in got)) expect(Object.keys(got)).toEqual(Object.keys(want!));
+    }
+  });
+
+  it("takes an input object only for a point failing a field's own check", () => {
+    const plan = new SweepPlan({
+      name: "n", description: "", base: { num_chips: 8, tensor_parallelism_degree: 8 }, where: [], columns: null,
+      axes: [
+        { fields: ["phase"], values: [["prefill"], ["decode"]] },
+        { fields: ["expert_parallelism_degree"], values: [[1], [3], [8]] },
+        { fields: ["expert_load_imbalance_factor"], values: [[1], [1.5], [-1], [Number.NaN]] },
+      ],
+    });
+    const inputs = vi.spyOn(plan, "pointInput");
+    expect(plan.resolvePoint(0)).toMatchObject({ phase: "prefill", expert_parallelism_degree: 1, expert_load_imbalance_factor: 1, num_chips: 8 });
+    expect(plan.resolvePoint(22)).toMatchObject({ phase: "decode", expert_parallelism_degree: 8, expert_load_imbalance_factor: -1 });
+    // A cross-field rule's error is resolveConfig's own, from the same function on an equal config.
+    expect(() => plan.resolvePoint(4)).toThrow(/^expert_parallelism_degree = 3: must divide/);
+    expect(inputs).not.toHaveBeenCalled();
+    expect(() => plan.resolvePoint(3)).toThrow(/^expert_load_imbalance_factor = null: must be a finite number/);
+    expect(inputs).toHaveBeenCalledTimes(1);
   });
 });

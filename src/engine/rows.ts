@@ -3,7 +3,7 @@
  * results rows for valid points, error rows for invalid or failed ones.
  * Runs inside workers and, for the benchmark's ideal, in-process.
  */
-import { ConfigError, configKey, resolveConfig } from "../model/config.js";
+import { ConfigError, configKey } from "../model/config.js";
 import { evaluateOutputs, type Outputs } from "../model/evaluate.js";
 import { ENERGY_COLUMNS, evaluateWithEnergy, type EnergyOutputs } from "../model/energy/energy-columns.js";
 import type { SweepPlan } from "../plan/plan.js";
@@ -85,13 +85,12 @@ function evaluateInto(plan: SweepPlan, start: number, end: number, rows: RowByte
   const wantsKey = plan.columns.includes("config_key");
   const keepFits = plan.spec.keep === "fits";
   for (let i = start; i < end; i++) {
-    const input = plan.pointInput(i);
     try {
-      if (!plan.keeps(input)) {
+      const config = plan.resolvePoint(i);
+      if (config === null) {
         counts.filtered++;
         continue;
       }
-      const config = resolveConfig(input);
       // Energy needs each operator's energy: one evaluation gives both (its outputs equal evaluateOutputs', tested).
       let outputs: Outputs, energy: EnergyOutputs | undefined;
       if (plan.wantsEnergy) {
@@ -111,10 +110,10 @@ function evaluateInto(plan: SweepPlan, start: number, end: number, rows: RowByte
     } catch (err) {
       if (err instanceof ConfigError) {
         counts.invalid++;
-        errors.push([i, "invalid", err.field, err.message, JSON.stringify(input)]);
+        errors.push([i, "invalid", err.field, err.message, JSON.stringify(plan.pointInput(i))]);
       } else {
         counts.failed++;
-        errors.push([i, "failed", "", (err as Error).message ?? String(err), JSON.stringify(input)]);
+        errors.push([i, "failed", "", (err as Error).message ?? String(err), JSON.stringify(plan.pointInput(i))]);
       }
     }
   }

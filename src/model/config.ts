@@ -202,6 +202,7 @@ function checkType(spec: FieldSpec, value: unknown): void {
     if (typeof value !== "boolean") throw new ConfigError(name, value, "must be true or false");
     return;
   }
+  if (typeof value === "number" && numberAllowed(spec, value)) return;
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new ConfigError(name, value, kind === "int" ? "must be an integer" : "must be a finite number");
   }
@@ -212,6 +213,12 @@ function checkType(spec: FieldSpec, value: unknown): void {
   if (spec.max !== undefined && value > spec.max) {
     throw new ConfigError(name, value, spec.min === undefined ? `must be <= ${spec.max}` : `must be from ${spec.min} to ${spec.max}`);
   }
+}
+
+/** A numeric field's own rule: finite, an integer if it is one, within its bounds. */
+function numberAllowed(spec: FieldSpec, value: number): boolean {
+  return Number.isFinite(value) && (spec.kind !== "int" || Number.isInteger(value)) &&
+    (spec.min === undefined || value >= spec.min) && (spec.max === undefined || value <= spec.max);
 }
 
 /**
@@ -247,6 +254,73 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
 
 const MODEL_FIELD = FIELD_BY_NAME.get("model")!;
 const CHIP_FIELD = FIELD_BY_NAME.get("chip")!;
+const NUM_CHIPS_FIELD = FIELD_BY_NAME.get("num_chips")!;
+
+/** True for a field whose values are numbers (int or number kind). */
+export const isNumericField = (name: string): boolean => {
+  const kind = FIELD_BY_NAME.get(name)?.kind;
+  return kind === "int" || kind === "number";
+};
+
+/** A value passes its numeric field's own check (resolveConfig's, without the cross-field rules). */
+export const numberFits = (name: FieldName, value: number): boolean => numberAllowed(FIELD_BY_NAME.get(name)!, value);
+
+/** Stores a point's numbers over a config (compiled by the caller, which knows where its numbers are). */
+export type NumberStore = (config: Record<string, unknown>, values: unknown[][][], digits: Float64Array) => void;
+
+/**
+ * Resolves, with no input object, the points of a sweep that share all their fields but some
+ * numeric ones: `fixed` holds the shared ones (a sweep's base and its non-numeric axes' values),
+ * `store` writes a point's numbers, each of which the caller has found to pass numberFits. For a
+ * point that passes the other checks, it gives what resolveConfig gives (the same fields, in the
+ * same order, with the same values); for any other, undefined, and the caller resolves that
+ * point's input with resolveConfig for its usual error. The shared fields are checked once.
+ */
+export class NumericResolver {
+  /** Every field but the numbers, merged; undefined when a shared field fails its check (every point then goes the usual way). */
+  private readonly merged: Record<string, unknown> | undefined;
+  /** num_chips is neither shared nor stored: computed from the degrees, then checked. */
+  private readonly computesChips: boolean;
+
+  constructor(fixed: ConfigInput, numeric: readonly FieldName[], private readonly store: NumberStore) {
+    this.computesChips = fixed.num_chips === undefined && !numeric.includes("num_chips");
+    this.merged = fixedFieldsValid(fixed) ? mergeConfig(fixed) : undefined;
+  }
+
+  /** The point's merged, unchecked config (what `where` filters see), or undefined when a shared field fails its check. */
+  merge(values: unknown[][][], digits: Float64Array): Record<string, unknown> | undefined {
+    const t = this.merged;
+    if (t === undefined) return undefined;
+    const c = cloneTemplate(t, t.model, t.chip);
+    this.store(c, values, digits);
+    if (this.computesChips) c.num_chips = minChips(c as unknown as MoeConfig);
+    return c;
+  }
+
+  /** A merged config, checked: undefined when num_chips fails its rule; throws a cross-field rule's ConfigError as resolveConfig does. */
+  check(merged: Record<string, unknown>): MoeConfig | undefined {
+    const c = merged as unknown as MoeConfig;
+    if (this.computesChips && !numberAllowed(NUM_CHIPS_FIELD, c.num_chips)) return undefined;
+    validateConfig(c, minChips(c));
+    return c;
+  }
+}
+
+/** resolveConfig's checks of an input's own fields (not the cross-field rules), as a yes or no. */
+function fixedFieldsValid(input: ConfigInput): boolean {
+  try {
+    if (Object.keys(input).some((k) => !FIELD_BY_NAME.has(k))) return false;
+    checkType(MODEL_FIELD, input.model ?? DEFAULT_MODEL);
+    checkType(CHIP_FIELD, input.chip ?? DEFAULT_CHIP);
+    const merged = mergeConfig(input);
+    checkCatalogEntries(merged.model as string, merged.chip as string);
+    for (const spec of FIELDS) if (input[spec.name] !== undefined) checkType(spec, merged[spec.name]);
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigError) return false;
+    throw err;
+  }
+}
 
 /** What resolving needs to know of an input's key list (a sweep's inputs share one). */
 interface InputShape {

@@ -8,7 +8,7 @@
  * the index in the full grid; points dropped by `where` keep their indices free.
  */
 import { createRequire } from "node:module";
-import { FIELDS, mergeConfig, type ConfigInput, type FieldName } from "../model/config.js";
+import { FIELDS, isNumericField, mergeConfig, numberFits, NumericResolver, resolveConfig, type ConfigInput, type FieldName, type MoeConfig, type NumberStore } from "../model/config.js";
 import { OUTPUT_COLUMNS } from "../model/evaluate.js";
 import { COMPONENT_ENERGY_COLUMNS, EP_GROUP_COLUMNS, ENERGY_COLUMNS } from "../model/energy/energy-columns.js";
 import { neusimVerdict } from "../model/neusim-rules.js";
@@ -48,6 +48,8 @@ export class SweepPlan {
   private readonly axisValues: unknown[][][];
   /** Builds a point's input object with one fixed shape (one hidden class: fast, and the same key order as ever). */
   private readonly buildInput: (base: Record<string, unknown>, values: unknown[][][], digits: Float64Array) => ConfigInput;
+  /** How resolvePoint decodes without an input object; undefined when it cannot (see numericDecoding). */
+  private readonly numeric: NumericDecoding | undefined;
 
   constructor(readonly spec: ResolvedSpec) {
     registerConfigFiles(spec.config_files); // workers get the parsed files with the spec
@@ -83,6 +85,47 @@ export class SweepPlan {
       }
     });
     if (this.total > 0) this.checkFiltersOn(0);
+    this.numeric = this.needsVerdict ? undefined : numericDecoding(spec);
+  }
+
+  /**
+   * Point i resolved, as resolveConfig(pointInput(i)) after `where`: null when a filter drops it;
+   * throws resolveConfig's ConfigError for an invalid point. Most points need no input object:
+   * their numbers, checked once per axis value, are stored over a copy of their template (base and
+   * non-numeric values, checked once); a point failing a check is resolved from its input, for the
+   * usual error.
+   */
+  resolvePoint(index: number): MoeConfig | null {
+    const dec = this.numeric;
+    if (dec === undefined) return this.resolveInput(index);
+    const d = this.decode(index);
+    for (let k = 0; k < dec.numericAxes.length; k++) {
+      if (dec.fits[k][d[dec.numericAxes[k]]] === 0) return this.resolveInput(index);
+    }
+    let template = 0;
+    for (let k = 0; k < dec.templateAxes.length; k++) {
+      const a = dec.templateAxes[k];
+      template = template * this.radices[a] + d[a];
+    }
+    const resolver = dec.resolvers[template] ?? this.makeResolver(dec, template);
+    const merged = resolver.merge(this.axisValues, d);
+    if (merged === undefined) return this.resolveInput(index);
+    if (!this.keepsView(merged)) return null;
+    return resolver.check(merged) ?? resolveConfig(this.pointInput(index));
+  }
+
+  private resolveInput(index: number): MoeConfig | null {
+    const input = this.pointInput(index);
+    return this.keeps(input) ? resolveConfig(input) : null;
+  }
+
+  /** The resolver of the template the digits in scratch name (the shared fields: base, then the non-numeric axes' values). */
+  private makeResolver(dec: NumericDecoding, template: number): NumericResolver {
+    const fixed: Record<string, unknown> = { ...this.spec.base };
+    for (const a of dec.templateAxes) {
+      this.spec.axes[a].fields.forEach((f, j) => (fixed[f] = this.axisValues[a][this.digitScratch[a]][j]));
+    }
+    return (dec.resolvers[template] = new NumericResolver(fixed, dec.numericFields, dec.store));
   }
 
   /** Run the filters on one point so that unknown names fail before anything runs. */
@@ -102,6 +145,11 @@ export class SweepPlan {
 
   /** The config input of point i: base fields, then each axis's value (the last axis's first). */
   pointInput(index: number): ConfigInput {
+    return this.buildInput(this.spec.base, this.axisValues, this.decode(index));
+  }
+
+  /** Axis positions of point i, into the scratch array. */
+  private decode(index: number): Float64Array {
     const d = this.digitScratch;
     let rest = index;
     for (let a = this.radices.length - 1; a >= 0; a--) {
@@ -109,7 +157,7 @@ export class SweepPlan {
       d[a] = digit;
       rest = (rest - digit) / this.radices[a];
     }
-    return this.buildInput(this.spec.base, this.axisValues, d);
+    return d;
   }
 
   /** Axis positions of point i (for tests and diagnostics). */
@@ -129,8 +177,10 @@ export class SweepPlan {
    * combinations the model would reject.
    */
   keeps(input: ConfigInput): boolean {
-    if (this.filters.length === 0) return true;
-    const view = this.viewOf(input);
+    return this.filters.length === 0 || this.keepsView(this.viewOf(input));
+  }
+
+  private keepsView(view: Record<string, unknown>): boolean {
     for (const { text, fn } of this.filters) {
       const r = fn(view);
       if (r instanceof Error) throw new SpecError(`where "${text}": ${r.message}`);
@@ -138,6 +188,47 @@ export class SweepPlan {
     }
     return true;
   }
+}
+
+/** Templates a sweep may have (their non-numeric axes' value combinations) for resolvePoint to decode without input objects. */
+const MAX_TEMPLATES = 4096;
+
+interface NumericDecoding {
+  /** Axes whose every value is a number for a numeric field, in spec order; their fields, in that order. */
+  numericAxes: number[];
+  numericFields: FieldName[];
+  /** Per numeric axis, per value: 1 when each of its numbers passes its field's check. */
+  fits: Uint8Array[];
+  /** Stores a point's numbers from the axes (direct loads and stores, compiled for this spec). */
+  store: NumberStore;
+  /** The other axes, whose digits number the point's template. */
+  templateAxes: number[];
+  resolvers: (NumericResolver | undefined)[];
+}
+
+/** undefined when the templates are too many. */
+function numericDecoding(spec: ResolvedSpec): NumericDecoding | undefined {
+  const numericAxes: number[] = [];
+  const templateAxes: number[] = [];
+  let templates = 1;
+  spec.axes.forEach((axis, a) => {
+    if (axis.fields.every(isNumericField) && axis.values.every((v) => v.every((x) => typeof x === "number"))) numericAxes.push(a);
+    else {
+      templateAxes.push(a);
+      templates *= axis.values.length;
+    }
+  });
+  if (templates > MAX_TEMPLATES) return undefined;
+  // The values as the axes hold them (a Float64Array of them would make every stored number a
+  // double, which V8 boxes in each config: measured 2-18% slower per point).
+  const stores = numericAxes.flatMap((a) => spec.axes[a].fields.map((f, j) => `c[${JSON.stringify(f)}] = values[${a}][digits[${a}]][${j}];`));
+  return {
+    numericAxes, templateAxes,
+    numericFields: numericAxes.flatMap((a) => spec.axes[a].fields),
+    fits: numericAxes.map((a) => Uint8Array.from(spec.axes[a].values, (v) => (v.every((x, j) => numberFits(spec.axes[a].fields[j], x as number)) ? 1 : 0))),
+    store: new Function("c", "values", "digits", stores.join("\n")) as NumberStore,
+    resolvers: new Array<NumericResolver | undefined>(templates),
+  };
 }
 
 /** Contiguous index range [start, end). */

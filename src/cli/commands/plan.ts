@@ -1,6 +1,6 @@
 /** `moesweep plan <spec>`: what a sweep will do, before running it. */
 import type { Argv } from "yargs";
-import { ConfigError, resolveConfig } from "../../model/config.js";
+import { ConfigError } from "../../model/config.js";
 import { SweepPlan } from "../../plan/plan.js";
 import { loadSpecFile } from "../../sweep-spec/load.js";
 import { table } from "../format.js";
@@ -25,10 +25,8 @@ export const planCommand = {
     const reasons = new Map<string, number>();
     for (let s = 0; s < checked; s++) {
       const i = exact ? s : Math.floor((s * plan.total) / checked);
-      const input = plan.pointInput(i);
-      if (!plan.keeps(input)) { filtered++; continue; }
       try {
-        resolveConfig(input);
+        if (plan.resolvePoint(i) === null) filtered++;
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         invalid++;
