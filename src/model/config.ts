@@ -226,6 +226,13 @@ function numberAllowed(spec: FieldSpec, value: number): boolean {
  * Throws ConfigError on the first invalid field.
  */
 export function resolveConfig(input: ConfigInput): MoeConfig {
+  const c = mergeChecked(input) as unknown as MoeConfig;
+  validateConfig(c, minChips(c));
+  return c;
+}
+
+/** The input merged, after its own fields' checks (resolveConfig's, in its order), before the cross-field rules. */
+function mergeChecked(input: ConfigInput): Record<string, unknown> {
   const shape = inputShape(input);
   if (shape.unknown !== undefined) {
     const key = shape.unknown;
@@ -247,9 +254,7 @@ export function resolveConfig(input: ConfigInput): MoeConfig {
     checkType(spec, value);
     lastValid[i] = value;
   }
-  const c = merged as unknown as MoeConfig;
-  validateConfig(c, minChips(c));
-  return c;
+  return merged;
 }
 
 const MODEL_FIELD = FIELD_BY_NAME.get("model")!;
@@ -284,7 +289,7 @@ export class NumericResolver {
 
   constructor(fixed: ConfigInput, numeric: readonly FieldName[], private readonly store: NumberStore) {
     this.computesChips = fixed.num_chips === undefined && !numeric.includes("num_chips");
-    this.merged = fixedFieldsValid(fixed) ? mergeConfig(fixed) : undefined;
+    this.merged = checkedTemplate(fixed);
   }
 
   /** The point's merged, unchecked config (what `where` filters see), or undefined when a shared field fails its check. */
@@ -306,18 +311,16 @@ export class NumericResolver {
   }
 }
 
-/** resolveConfig's checks of an input's own fields (not the cross-field rules), as a yes or no. */
-function fixedFieldsValid(input: ConfigInput): boolean {
+/**
+ * The shared fields merged, when they pass their own checks (mergeChecked's). A computed num_chips is
+ * checked there too: the template's degrees are its points' least (the numbers' fields default to 1,
+ * their minimum), so when it fails, every point of the template fails as well.
+ */
+function checkedTemplate(fixed: ConfigInput): Record<string, unknown> | undefined {
   try {
-    if (Object.keys(input).some((k) => !FIELD_BY_NAME.has(k))) return false;
-    checkType(MODEL_FIELD, input.model ?? DEFAULT_MODEL);
-    checkType(CHIP_FIELD, input.chip ?? DEFAULT_CHIP);
-    const merged = mergeConfig(input);
-    checkCatalogEntries(merged.model as string, merged.chip as string);
-    for (const spec of FIELDS) if (input[spec.name] !== undefined) checkType(spec, merged[spec.name]);
-    return true;
+    return mergeChecked(fixed);
   } catch (err) {
-    if (err instanceof ConfigError) return false;
+    if (err instanceof ConfigError) return undefined;
     throw err;
   }
 }
