@@ -107,7 +107,7 @@ export class SweepPlan {
       const a = dec.templateAxes[k];
       template = template * this.radices[a] + d[a];
     }
-    const resolver = dec.resolvers[template] ?? this.makeResolver(dec, template);
+    const resolver = dec.resolvers[template] ?? this.makeResolver(dec, template, d);
     const merged = resolver.merge(this.axisValues, d);
     if (merged === undefined) return this.resolveInput(index);
     if (!this.keepsView(merged)) return null;
@@ -119,11 +119,11 @@ export class SweepPlan {
     return this.keeps(input) ? resolveConfig(input) : null;
   }
 
-  /** The resolver of the template the digits in scratch name (the shared fields: base, then the non-numeric axes' values). */
-  private makeResolver(dec: NumericDecoding, template: number): NumericResolver {
+  /** The resolver of a point's template, numbered `template`, from the point's axis positions (the shared fields: base, then the non-numeric axes' values). */
+  private makeResolver(dec: NumericDecoding, template: number, digits: Float64Array): NumericResolver {
     const fixed: Record<string, unknown> = { ...this.spec.base };
     for (const a of dec.templateAxes) {
-      this.spec.axes[a].fields.forEach((f, j) => (fixed[f] = this.axisValues[a][this.digitScratch[a]][j]));
+      this.spec.axes[a].fields.forEach((f, j) => (fixed[f] = this.axisValues[a][digits[a]][j]));
     }
     return (dec.resolvers[template] = new NumericResolver(fixed, dec.numericFields, dec.store));
   }
